@@ -94,6 +94,10 @@ def ingest(
         except _Skip as exc:
             skipped.append(Skipped(rel, str(exc)))
             continue
+        except Exception as exc:  # noqa: BLE001 - a parser bug on one file must not stop the run
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            skipped.append(Skipped(rel, f"could not be parsed ({type(exc).__name__}: {first})"))
+            continue
         for article in found:
             _apply_manifest(article, meta)
             warnings.extend(f"{article.path}: {w}" for w in article.warnings)

@@ -70,6 +70,7 @@ class DuplicateGroup:
     kind: str  # "exact" | "near"
     documents: tuple[str, ...]
     similarity: float
+    level: str = "document"  # "document" | "passage" (a paragraph reused across documents)
     passages: tuple[tuple[str, int, int], ...] = ()  # (document, start, end) for passage reuse
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from dedupe import __version__
 from dedupe.ingest import ingest
 from dedupe.models import Report
+from dedupe.neardup import find_duplicates
 from dedupe.settings import Settings
 
 
@@ -29,12 +30,14 @@ def run(
         manifest=Path(manifest) if manifest else None,
         exclude=exclude,
     )
+    near = find_duplicates(corpus, settings)
     meta = {
         "name": "dedupe",
         "version": __version__,
         "folder": str(folder),
         "model": settings.model,
         "settings": settings.to_dict(),
+        "minhash": near.params.to_dict(),
         "max_annotations": settings.max_annotations,
     }
-    return Report(corpus=corpus, meta=meta)
+    return Report(corpus=corpus, duplicates=near.groups, meta=meta)

@@ -55,6 +55,7 @@ def to_json_dict(report: Report) -> dict[str, Any]:
             {
                 "id": g.id,
                 "kind": g.kind,
+                "level": g.level,
                 "documents": list(g.documents),
                 "similarity": round(g.similarity, 4),
                 **(

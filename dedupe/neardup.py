@@ -1,0 +1,296 @@
+"""Near-duplicate stage: copies and near-copies of documents, and passages reused verbatim.
+
+datasketch MinHash over word shingles of the Arabic-aware matching form; LSH band keys are a
+polars frame, candidate pairs come from `group_by`/join on (band, key), every pair is verified
+by its estimated Jaccard before it is linked, and groups are connected components of verified
+links only (never of raw band collisions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from datasketch import MinHash, MinHashLSH
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from dedupe.models import Corpus, DuplicateGroup
+from dedupe.settings import Settings
+from dedupe.text import shingles, stems, vocabulary
+
+MAX_BUCKET = 500  # a band bucket larger than this is boilerplate shared by many texts
+
+
+def datasketch_version() -> str:
+    """Return the installed datasketch version (recorded next to every stored signature)."""
+    from importlib.metadata import version
+
+    return version("datasketch")
+
+
+@dataclass(frozen=True, slots=True)
+class MinHashParams:
+    """Everything that changes a signature or a band key; stored with signatures."""
+
+    num_perm: int
+    seed: int
+    scheme: str
+    shingle_size: int
+    bands: int
+    rows: int
+    datasketch: str
+    hashfunc: str = "sha1_hash32"
+    tokens: str = "clitic-stripped normalized words"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, threshold: float | None = None) -> MinHashParams:
+        """Return the parameters for ``settings``; bands/rows minimise FP+FN at ``threshold``."""
+        lsh = MinHashLSH(
+            threshold=threshold or settings.near_duplicate_threshold, num_perm=settings.num_perm
+        )
+        return cls(
+            num_perm=settings.num_perm,
+            seed=settings.minhash_seed,
+            scheme=settings.minhash_scheme,
+            shingle_size=settings.shingle_size,
+            bands=lsh.b,
+            rows=lsh.r,
+            datasketch=datasketch_version(),
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the parameters as JSON-ready values."""
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+
+def shingle_set(text: str, size: int) -> set[str]:
+    """Return the word shingles of ``text`` in matching form (clitics split per its vocabulary)."""
+    return shingles(stems(text, vocabulary(text)), size)
+
+
+def signatures(shingle_sets: Sequence[set[str]], params: MinHashParams) -> np.ndarray:
+    """Return an (n, num_perm) array of MinHash signatures, one row per shingle set."""
+    out = np.empty((len(shingle_sets), params.num_perm), dtype=np.uint64)
+    template = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=params.scheme)
+    for i, items in enumerate(shingle_sets):
+        m = MinHash(
+            num_perm=params.num_perm,
+            seed=params.seed,
+            scheme=params.scheme,
+            permutations=template.permutations,
+        )
+        if items:
+            m.update_batch([s.encode("utf-8") for s in items])
+        out[i] = m.hashvalues
+    return out
+
+
+def band_keys(sigs: np.ndarray, ids: Sequence[str], params: MinHashParams) -> pl.DataFrame:
+    """Return one row per (unit, band) with a 64-bit key of that band's rows."""
+    n = sigs.shape[0]
+    if n == 0:
+        return pl.DataFrame(schema={"id": pl.String, "band": pl.Int32, "key": pl.UInt64})
+    rng = np.random.default_rng(0x5EED)
+    mult = rng.integers(1, 2**63 - 1, size=params.rows, dtype=np.uint64) | np.uint64(1)
+    bands = params.bands
+    used = sigs[:, : bands * params.rows].reshape(n, bands, params.rows)
+    with np.errstate(over="ignore"):
+        keys = (used * mult).sum(axis=2, dtype=np.uint64)
+    return pl.DataFrame(
+        {
+            "id": np.repeat(np.asarray(ids, dtype=object), bands),
+            "band": np.tile(np.arange(bands, dtype=np.int32), n),
+            "key": keys.reshape(-1),
+        },
+        schema={"id": pl.String, "band": pl.Int32, "key": pl.UInt64},
+    )
+
+
+def candidate_pairs(keys: pl.DataFrame, max_bucket: int = MAX_BUCKET) -> pl.DataFrame:
+    """Return the distinct (a, b) pairs, a < b, that share at least one band key."""
+    sizes = keys.group_by("band", "key").agg(pl.len().alias("n"))
+    usable = keys.join(
+        sizes.filter((pl.col("n") > 1) & (pl.col("n") <= max_bucket)), on=["band", "key"]
+    )
+    pairs = (
+        usable.select("id", "band", "key")
+        .join(usable.select("id", "band", "key"), on=["band", "key"], suffix="_b")
+        .filter(pl.col("id") < pl.col("id_b"))
+        .select(pl.col("id").alias("a"), pl.col("id_b").alias("b"))
+        .unique()
+        .sort("a", "b")
+    )
+    return pairs
+
+
+def verify(
+    pairs: pl.DataFrame, sigs: np.ndarray, index: dict[str, int], threshold: float
+) -> pl.DataFrame:
+    """Return the pairs whose estimated Jaccard similarity reaches ``threshold``."""
+    if pairs.height == 0:
+        return pairs.with_columns(pl.lit(0.0).alias("similarity")).head(0)
+    ia = np.fromiter((index[a] for a in pairs["a"]), dtype=np.int64, count=pairs.height)
+    ib = np.fromiter((index[b] for b in pairs["b"]), dtype=np.int64, count=pairs.height)
+    sim = np.empty(pairs.height, dtype=np.float64)
+    step = 65536
+    for start in range(0, pairs.height, step):
+        sl = slice(start, start + step)
+        sim[sl] = (sigs[ia[sl]] == sigs[ib[sl]]).mean(axis=1)
+    return pairs.with_columns(pl.Series("similarity", sim)).filter(
+        pl.col("similarity") >= threshold
+    )
+
+
+def components(ids: Sequence[str], edges: pl.DataFrame) -> list[list[str]]:
+    """Return the groups (size >= 2) of ``ids`` linked by the verified ``edges``."""
+    if edges.height == 0:
+        return []
+    index = {x: i for i, x in enumerate(ids)}
+    a = np.array([index[x] for x in edges["a"]])
+    b = np.array([index[x] for x in edges["b"]])
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(len(ids), len(ids)))
+    _, labels = connected_components(graph, directed=False)
+    groups: dict[int, list[str]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(ids[i])
+    return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: _natural(g[0]))
+
+
+def _natural(doc_id: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in doc_id if ch.isdigit())
+    return (int(digits) if digits else 0, doc_id)
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicates:
+    """The near-duplicate stage's output."""
+
+    groups: tuple[DuplicateGroup, ...]
+    pairs: pl.DataFrame  # verified document pairs: a, b, similarity
+    representative: dict[str, str]  # document → the document that stands for its group
+    params: MinHashParams
+    signatures: np.ndarray
+    ids: tuple[str, ...]
+
+
+def document_texts(corpus: Corpus) -> pl.DataFrame:
+    """Return one row per document with the text of its content passages joined (no
+    boilerplate, no repeated title), the unit near-duplicate detection compares."""
+    return (
+        corpus.content_passages()
+        .sort("document", "index")
+        .group_by("document", maintain_order=True)
+        .agg(pl.col("text").str.join("\n"))
+        .rename({"document": "id"})
+    )
+
+
+def find_duplicates(
+    corpus: Corpus,
+    settings: Settings,
+    *,
+    stored: tuple[Sequence[str], np.ndarray] | None = None,
+) -> NearDuplicates:
+    """Return exact and near-duplicate document groups and passages reused across documents.
+
+    ``stored`` (ids, signatures) adds previously seen documents to the comparison, for
+    incremental checks; groups may then name stored documents.
+    """
+    params = MinHashParams.from_settings(settings)
+    units = document_texts(corpus)
+    ids = list(units["id"])
+    texts = list(units["text"])
+    sigs = signatures([shingle_set(t, params.shingle_size) for t in texts], params)
+    all_ids, all_sigs = ids, sigs
+    if stored is not None and len(stored[0]):
+        all_ids = [*stored[0], *ids]
+        all_sigs = np.vstack([stored[1], sigs])
+    index = {x: i for i, x in enumerate(all_ids)}
+    keys = band_keys(all_sigs, all_ids, params)
+    verified = verify(candidate_pairs(keys), all_sigs, index, settings.near_duplicate_threshold)
+
+    digests = {i: hashlib.sha256(t.encode()).hexdigest() for i, t in zip(ids, texts, strict=True)}
+    groups: list[DuplicateGroup] = []
+    representative: dict[str, str] = {}
+    for members in components(all_ids, verified):
+        sub = verified.filter(pl.col("a").is_in(members) & pl.col("b").is_in(members))
+        exact = len({digests.get(m, m) for m in members}) == 1
+        similarity = 1.0 if exact else float(sub["similarity"].mean())
+        for m in members:
+            representative[m] = members[0]
+        groups.append(
+            DuplicateGroup(
+                id=f"g{len(groups) + 1}",
+                kind="exact" if exact else "near",
+                documents=tuple(members),
+                similarity=similarity,
+            )
+        )
+    groups.extend(_passage_reuse(corpus, settings, representative, len(groups)))
+    return NearDuplicates(
+        groups=tuple(groups),
+        pairs=verified,
+        representative=representative,
+        params=params,
+        signatures=sigs,
+        ids=tuple(ids),
+    )
+
+
+def _passage_reuse(
+    corpus: Corpus, settings: Settings, representative: dict[str, str], offset: int
+) -> list[DuplicateGroup]:
+    passages = corpus.content_passages().filter(pl.col("kind") == "body")
+    if passages.height < 2:
+        return []
+    params = MinHashParams.from_settings(settings, settings.passage_reuse_threshold)
+    rows = []
+    sets = []
+    for row in passages.iter_rows(named=True):
+        words = stems(row["text"], vocabulary(row["text"]))
+        if len(words) < settings.passage_min_words:
+            continue
+        rows.append(row)
+        sets.append(shingles(words, params.shingle_size))
+    ids = [f"{r['document']}:{r['index']}" for r in rows]
+    if len(ids) < 2:
+        return []
+    sigs = signatures(sets, params)
+    index = {x: i for i, x in enumerate(ids)}
+    verified = verify(
+        candidate_pairs(band_keys(sigs, ids, params)), sigs, index, settings.passage_reuse_threshold
+    )
+    by_id = dict(zip(ids, rows, strict=True))
+    doc_of = {x: by_id[x]["document"] for x in ids}
+    owners = pl.DataFrame(
+        {"id": ids, "group": [representative.get(doc_of[x], doc_of[x]) for x in ids]}
+    )
+    verified = (
+        verified.join(owners.rename({"id": "a", "group": "group_a"}), on="a")
+        .join(owners.rename({"id": "b", "group": "group_b"}), on="b")
+        .filter(pl.col("group_a") != pl.col("group_b"))
+        .drop("group_a", "group_b")
+    )
+    groups = []
+    for members in components(ids, verified):
+        docs = tuple(dict.fromkeys(doc_of[m] for m in members))
+        if len(docs) < 2:
+            continue
+        sub = verified.filter(pl.col("a").is_in(members) & pl.col("b").is_in(members))
+        groups.append(
+            DuplicateGroup(
+                id=f"g{offset + len(groups) + 1}",
+                kind="near",
+                documents=docs,
+                similarity=float(sub["similarity"].mean()),
+                level="passage",
+                passages=tuple(
+                    (by_id[m]["document"], by_id[m]["start"], by_id[m]["end"]) for m in members
+                ),
+            )
+        )
+    return groups
