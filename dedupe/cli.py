@@ -188,6 +188,55 @@ def run(
     return exit_code(report, settings.fail_on, exit_zero)
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--pairs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of pairs to compare: columns path_a,path_b (relative to the CSV) or text_a,text_b.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text explains each decision; json prints one JSON line per pair.",
+)
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="pyproject.toml.")
+@click.option("--model", help="Embedding model (as for run).")
+def compare(
+    files: tuple[Path, ...], pairs: Path | None, fmt: str, config: Path | None, model: str | None
+) -> int:
+    """Explain whether two articles are copies or report the same event: every signal and
+    the decision. Give two FILES, or --pairs FILE.csv for many pairs."""
+    from dedupe.compare import (
+        compare_files,
+        compare_pairs,
+        comparisons_to_json_lines,
+        render_comparison,
+    )
+    from dedupe.pipeline import make_embedder
+
+    if (pairs is None) == (len(files) != 2) or (pairs is not None and files):
+        raise click.UsageError("give two files, or --pairs FILE.csv")
+    settings = _settings(config, model=model)
+    embedder = make_embedder(settings)
+    results = (
+        compare_pairs(pairs, embedder, settings)
+        if pairs is not None
+        else iter([compare_files(files[0], files[1], embedder, settings)])
+    )
+    if fmt == "json":
+        for line in comparisons_to_json_lines(results, settings):
+            click.echo(line)
+    else:
+        for number, result in enumerate(results):
+            click.echo(("\n" if number else "") + render_comparison(result, settings), nl=False)
+    return 0
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main()

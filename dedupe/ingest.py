@@ -78,11 +78,67 @@ def ingest(
     if manifest_path is not None:
         excluded.add(Path(manifest_path).resolve())
 
+    files = [
+        (path, path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path), p)
+        for path, p in walk(root, excluded)
+    ]
+    articles, skipped, warnings = _read_files(files, settings, meta)
+    documents, passages = _frames(articles, settings, skipped)
+    if documents.height == 0:
+        warnings.append(f"no articles found under {folder}")
+    return Corpus(
+        root=str(root),
+        documents=documents,
+        passages=passages,
+        skipped=tuple(skipped),
+        warnings=tuple(warnings),
+    )
+
+
+def ingest_files(paths: Sequence[Path], settings: Settings) -> Corpus:
+    """Return the Corpus of the given files (paths are shown as given); a missing file is a
+    ConfigError, an unreadable one is skipped as in a folder run."""
+    for path in paths:
+        if not Path(path).exists():
+            raise ConfigError(f"file not found: {path}")
+    files = [(Path(p), str(p), "" if Path(p).is_file() else "not a regular file") for p in paths]
+    articles, skipped, warnings = _read_files(files, settings, {})
+    documents, passages = _frames(articles, settings, skipped)
+    return Corpus(
+        root=".",
+        documents=documents,
+        passages=passages,
+        skipped=tuple(skipped),
+        warnings=tuple(warnings),
+    )
+
+
+def ingest_texts(items: Sequence[tuple[str, str]], settings: Settings) -> Corpus:
+    """Return the Corpus of in-memory (name, text) pairs, read as .txt articles."""
+    articles = [
+        _Article(
+            path=name,
+            text=text,
+            encoding="utf-8",
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            format="txt",
+        )
+        for name, text in items
+    ]
+    skipped: list[Skipped] = []
+    documents, passages = _frames(articles, settings, skipped)
+    return Corpus(root=".", documents=documents, passages=passages, skipped=tuple(skipped))
+
+
+def _read_files(
+    files: Sequence[tuple[Path, str, str]],
+    settings: Settings,
+    meta: dict[str, dict[str, str]],
+) -> tuple[list[_Article], list[Skipped], list[str]]:
     articles: list[_Article] = []
     skipped: list[Skipped] = []
     warnings: list[str] = []
-    for path, problem in walk(root, excluded):
-        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    for path, rel, problem in files:
         if problem:
             skipped.append(Skipped(rel, problem))
             continue
@@ -102,17 +158,7 @@ def ingest(
             _apply_manifest(article, meta)
             warnings.extend(f"{article.path}: {w}" for w in article.warnings)
             articles.append(article)
-
-    documents, passages = _frames(articles, settings, skipped)
-    if documents.height == 0:
-        warnings.append(f"no articles found under {folder}")
-    return Corpus(
-        root=str(root),
-        documents=documents,
-        passages=passages,
-        skipped=tuple(skipped),
-        warnings=tuple(warnings),
-    )
+    return articles, skipped, warnings
 
 
 def walk(root: Path, excluded: set[Path] = frozenset()) -> Iterator[tuple[Path, str]]:

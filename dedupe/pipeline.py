@@ -5,10 +5,13 @@ Stages do not know who runs them; this module is the only place that wires them 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from dedupe import __version__
+from dedupe.cluster import cluster_events
+from dedupe.embed import Embedder, load_embedder
 from dedupe.ingest import ingest
 from dedupe.models import Report
 from dedupe.neardup import find_duplicates
@@ -21,6 +24,7 @@ def run(
     *,
     manifest: str | Path | None = None,
     exclude: Sequence[Path] = (),
+    progress: bool = False,
 ) -> Report:
     """Return the Report for every article under ``folder``."""
     settings = (settings or Settings()).validate()
@@ -31,13 +35,35 @@ def run(
         exclude=exclude,
     )
     near = find_duplicates(corpus, settings)
+    embedder = make_embedder(settings, progress=progress)
+    clustering = cluster_events(corpus, embedder, settings, near.representative)
     meta = {
         "name": "dedupe",
         "version": __version__,
         "folder": str(folder),
-        "model": settings.model,
+        "model": embedder.model_id,
         "settings": settings.to_dict(),
         "minhash": near.params.to_dict(),
         "max_annotations": settings.max_annotations,
     }
-    return Report(corpus=corpus, duplicates=near.groups, meta=meta)
+    return Report(corpus=corpus, duplicates=near.groups, events=clustering.events, meta=meta)
+
+
+def make_embedder(settings: Settings, *, progress: bool = False) -> Embedder:
+    """Return the embedder the settings name, with the on-disk vector cache."""
+    return load_embedder(
+        settings.model,
+        cache_dir=cache_path(settings),
+        batch_size=settings.embed_batch_size,
+        progress=progress,
+        num_threads=settings.num_threads,
+    )
+
+
+def cache_path(settings: Settings) -> Path | None:
+    """Return the embedding cache folder: the setting, else the user cache; None when the
+    setting is an empty string (no cache)."""
+    if settings.cache_dir is not None:
+        return Path(settings.cache_dir).expanduser() if settings.cache_dir else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dedupe"

@@ -35,10 +35,18 @@ class Settings:
     embed_batch_size: int = 64
     cache_dir: str | None = None
     num_threads: int | None = None
-    # events and alignment
+    # events and alignment: pair score = weighted embedding, lexical and anchor evidence
     align_threshold: float = 0.55
     event_threshold: float = 0.5
     time_window_days: float = 7.0
+    embed_floor: float = 0.84  # e5 cosine at or below which two passages share nothing
+    embed_ceiling: float = 0.95  # e5 cosine at or above which they read as paraphrases
+    cross_embed_floor: float = 0.8  # the same two bounds for passages in different scripts
+    cross_embed_ceiling: float = 0.9
+    lexical_ceiling: float = 0.35  # rarity-weighted word overlap that counts as full evidence
+    weight_embedding: float = 0.45
+    weight_lexical: float = 0.35
+    weight_anchors: float = 0.2
     # reporting
     fail_on: str = "never"
     max_annotations: int = 20
@@ -65,6 +73,10 @@ class Settings:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ConfigError(f"{name} must be in (0, 1], got {value}")
+        if not 0.0 <= self.embed_floor < self.embed_ceiling <= 1.0:
+            raise ConfigError("embed_floor must be below embed_ceiling, both in [0, 1]")
+        if self.lexical_ceiling <= 0:
+            raise ConfigError(f"lexical_ceiling must be positive, got {self.lexical_ceiling}")
         if self.fail_on not in FAIL_ON:
             raise ConfigError(f"fail_on must be one of {', '.join(FAIL_ON)}, got {self.fail_on!r}")
         return self

@@ -1,0 +1,167 @@
+"""Measure clustering against a labeled corpus: documents-in-events and passage alignment.
+
+    python bench/evaluate.py                       # seeds/ and bench/corpora/dev/
+    python bench/evaluate.py --corpus seeds --labels bench/corpora/seeds_labels.json
+
+Prints pairwise precision/recall/F1 and extended (overlapping) BCubed precision/recall/F1.
+Gold events may overlap (an article reports several), so BCubed uses the multiplicity
+definitions of Amigó et al. (2009).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from itertools import combinations
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dedupe.pipeline import run  # noqa: E402
+from dedupe.settings import Settings, load_settings  # noqa: E402
+
+DEFAULT_SETS = [
+    (ROOT / "seeds", ROOT / "bench" / "corpora" / "seeds_labels.json"),
+    (ROOT / "bench" / "corpora" / "dev", ROOT / "bench" / "corpora" / "dev" / "labels.json"),
+]
+
+
+def pairwise(gold: dict[str, set[str]], pred: dict[str, set[str]], items: Iterable[str]) -> dict:
+    """Return pairwise P/R/F1: a pair is positive when the two items share a cluster."""
+    tp = fp = fn = 0
+    for a, b in combinations(sorted(items), 2):
+        g = bool(gold.get(a, set()) & gold.get(b, set()))
+        p = bool(pred.get(a, set()) & pred.get(b, set()))
+        tp += g and p
+        fp += p and not g
+        fn += g and not p
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return _prf(precision, recall)
+
+
+def bcubed(gold: dict[str, set[str]], pred: dict[str, set[str]], items: Iterable[str]) -> dict:
+    """Return extended BCubed P/R/F1 for overlapping clusters; an item in no cluster is a
+    singleton of its own."""
+    items = sorted(items)
+    g = {i: gold.get(i) or {f"_gold_{i}"} for i in items}
+    p = {i: pred.get(i) or {f"_pred_{i}"} for i in items}
+    precisions, recalls = [], []
+    for e in items:
+        pe, re_ = [], []
+        for e2 in items:
+            c = len(p[e] & p[e2])
+            l_ = len(g[e] & g[e2])
+            if c:
+                pe.append(min(c, l_) / c)
+            if l_:
+                re_.append(min(c, l_) / l_)
+        precisions.append(sum(pe) / len(pe))
+        recalls.append(sum(re_) / len(re_))
+    return _prf(sum(precisions) / len(items), sum(recalls) / len(items))
+
+
+def _prf(p: float, r: float) -> dict:
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
+
+
+def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
+    """Return the metrics of one labeled corpus."""
+    labels = json.loads(labels_path.read_text(encoding="utf-8"))
+    report = run(folder, settings)
+    docs = report.corpus.documents
+    id_of = dict(zip(docs["path"], docs["id"], strict=True))
+    text_of = dict(zip(docs["id"], docs["text"], strict=True))
+
+    gold_doc: dict[str, set[str]] = {}
+    gold_passage: dict[str, set[str]] = {}
+    spans: dict[str, tuple[str, int, int]] = {}
+    missing = 0
+    for entry in labels["passages"]:
+        doc = id_of.get(entry["path"])
+        if doc is None:
+            missing += 1
+            continue
+        start = text_of[doc].find(entry["quote"])
+        if start < 0:
+            missing += 1
+            continue
+        key = f"{doc}@{start}"
+        spans[key] = (doc, start, start + len(entry["quote"]))
+        gold_passage[key] = set(entry["events"])
+        gold_doc.setdefault(doc, set()).update(entry["events"])
+
+    pred_doc: dict[str, set[str]] = {}
+    pred_passage: dict[str, set[str]] = {}
+    for event in report.events:
+        for d in event.documents:
+            pred_doc.setdefault(d, set()).add(event.id)
+        for ref in event.passages:
+            for key, (doc, s, e) in spans.items():
+                if doc == ref.document and s < ref.end and ref.start < e:
+                    pred_passage.setdefault(key, set()).add(event.id)
+
+    # only events reported by two or more documents can be found; single-document gold
+    # events are kept out of the gold standard, as they are not events in this sense
+    event_docs: dict[str, set[str]] = {}
+    for d, events in gold_doc.items():
+        for ev in events:
+            event_docs.setdefault(ev, set()).add(d)
+    shared = {ev for ev, ds in event_docs.items() if len(ds) >= 2}
+    gold_doc = {d: evs & shared for d, evs in gold_doc.items()}
+    gold_passage = {k: evs & shared for k, evs in gold_passage.items()}
+
+    doc_items = set(id_of.values())
+    passage_items = set(spans)
+    return {
+        "corpus": str(folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder),
+        "documents": len(doc_items),
+        "gold_events": len(shared),
+        "predicted_events": len(report.events),
+        "labeled_passages": len(passage_items),
+        "unmatched_labels": missing,
+        "documents_in_events": {
+            "pairwise": pairwise(gold_doc, pred_doc, doc_items),
+            "bcubed": bcubed(gold_doc, pred_doc, doc_items),
+        },
+        "passage_alignment": {
+            "pairwise": pairwise(gold_passage, pred_passage, passage_items),
+            "bcubed": bcubed(gold_passage, pred_passage, passage_items),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--labels", type=Path)
+    parser.add_argument("--config", type=Path, help="pyproject.toml with [tool.dedupe]")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args()
+    settings = load_settings(args.config) if args.config else Settings()
+    sets = [(args.corpus, args.labels)] if args.corpus else DEFAULT_SETS
+    results = [evaluate(folder, labels, settings) for folder, labels in sets]
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    for r in results:
+        print(
+            f"{r['corpus']}: {r['documents']} documents, {r['gold_events']} gold events "
+            f"(2+ documents), {r['predicted_events']} predicted, {r['labeled_passages']} "
+            f"labeled passages ({r['unmatched_labels']} labels unmatched)"
+        )
+        for level in ("documents_in_events", "passage_alignment"):
+            for metric in ("pairwise", "bcubed"):
+                m = r[level][metric]
+                print(
+                    f"  {level:20s} {metric:8s} P={m['precision']:.3f} R={m['recall']:.3f} "
+                    f"F1={m['f1']:.3f}"
+                )
+
+
+if __name__ == "__main__":
+    main()

