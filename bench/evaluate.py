@@ -72,7 +72,7 @@ def _prf(p: float, r: float) -> dict:
 def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
     """Return the metrics of one labeled corpus."""
     labels = json.loads(labels_path.read_text(encoding="utf-8"))
-    report = run(folder, settings)
+    report = run(folder, settings, exclude=[folder / "README.md"])
     docs = report.corpus.documents
     id_of = dict(zip(docs["path"], docs["id"], strict=True))
     text_of = dict(zip(docs["id"], docs["text"], strict=True))

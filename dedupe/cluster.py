@@ -33,6 +33,7 @@ EDGE_FLOOR = 0.25  # pairs scoring below this are not kept at all
 MAX_COMPONENT = 4000  # average-link runs on dense matrices of at most this size
 ALL_PAIRS_DOCS = 400  # below this many documents every cross-document pair is scored
 NEIGHBOURS = 40  # above it, each document is compared with its nearest neighbours only
+EVENT_RELATED = 0.3  # mean pair score between two facets that counts as fully related
 
 
 @lru_cache(maxsize=200_000)
@@ -227,16 +228,20 @@ def _document_pairs(units: PassageUnits) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
-def score_all(units: PassageUnits, settings: Settings) -> pl.DataFrame:
-    """Return every passage pair from different documents scoring at least EDGE_FLOOR:
-    columns i, j (row numbers), cosine, lexical, anchors, score."""
+def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) -> pl.DataFrame:
+    """Return every passage pair from different documents (and, with ``within``, from the same
+    document) scoring at least EDGE_FLOOR: columns i, j (row numbers), cosine, lexical,
+    anchors, score."""
     groups = units.frame["group"].to_list()
     rows_of: dict[str, list[int]] = {}
     for row, g in enumerate(groups):
         rows_of.setdefault(g, []).append(row)
     scripts = np.asarray(units.frame["script"].to_list())
     out: list[pl.DataFrame] = []
-    for a, b in _document_pairs(units):
+    doc_pairs = _document_pairs(units)
+    if within:
+        doc_pairs = [(g, g) for g in sorted(rows_of) if len(rows_of[g]) > 1]
+    for a, b in doc_pairs:
         ia = np.asarray(rows_of[a])
         ib = np.asarray(rows_of[b])
         cos = units.vectors[ia] @ units.vectors[ib].T
@@ -252,7 +257,7 @@ def score_all(units: PassageUnits, settings: Settings) -> pl.DataFrame:
         hours = _hours_apart(units.published[ia[0]], units.published[ib[0]])
         same = scripts[ia][:, None] == scripts[ib][None, :]
         score = combine(cos, lex, anchor, n_shared, hours, same, settings)
-        keep = np.argwhere(score >= EDGE_FLOOR)
+        keep = np.argwhere((score >= EDGE_FLOOR) & (ia[:, None] < ib[None, :] if a == b else True))
         if keep.size == 0:
             continue
         x, y = keep[:, 0], keep[:, 1]
@@ -290,6 +295,7 @@ class Clustering:
     pairs: pl.DataFrame
     units: PassageUnits
     members: dict[str, list[int]] = field(default_factory=dict)  # event id → unit rows
+    facets: dict[str, list[list[int]]] = field(default_factory=dict)  # event → aligned groups
 
 
 def cluster_events(
@@ -303,30 +309,116 @@ def cluster_events(
     units = passage_units(corpus, embedder, representative)
     n = units.frame.height
     pairs = score_all(units, settings) if n else score_all_empty()
-    clusters = _average_link(n, pairs, settings.align_threshold)
     groups = units.frame["group"].to_list()
+    frame = units.frame
+    facets = [
+        sorted(f)
+        for f in _average_link(n, pairs, settings.align_threshold)
+        if len({groups[r] for r in f}) >= 2
+    ]
+    merged = _merge_facets(facets, pairs, groups, settings.event_threshold)
+    merged.sort(key=lambda fs: (-len({groups[r] for f in fs for r in f}), min(min(f) for f in fs)))
     events: list[Event] = []
     members: dict[str, list[int]] = {}
-    candidates = [c for c in clusters if len({groups[r] for r in c}) >= 2]
-    candidates.sort(key=lambda c: (-len({groups[r] for r in c}), min(c)))
-    for rows in candidates:
+    facets_of: dict[str, list[list[int]]] = {}
+    rows_of_group: dict[str, list[int]] = {}
+    for row, g in enumerate(groups):
+        rows_of_group.setdefault(g, []).append(row)
+    best = _best_scores(pairs, n)
+    for event_facets in merged:
         eid = f"e{len(events) + 1}"
-        docs = sorted({units.frame["document"][r] for r in rows}, key=_natural)
+        aligned = sorted({r for f in event_facets for r in f})
+        aligned = _attach(aligned, groups, rows_of_group, best, settings.attach_threshold)
+        docs = sorted({frame["document"][r] for r in aligned}, key=_natural)
         refs = tuple(
-            PassageRef(units.frame["document"][r], units.frame["start"][r], units.frame["end"][r])
-            for r in sorted(rows, key=lambda r: (_natural(units.frame["document"][r]), r))
+            PassageRef(frame["document"][r], frame["start"][r], frame["end"][r])
+            for r in sorted(aligned, key=lambda r: (_natural(frame["document"][r]), r))
         )
         events.append(
             Event(
                 id=eid,
-                label=_label(units, rows, pairs),
+                label=_label(units, aligned, pairs),
                 documents=tuple(docs),
                 passages=refs,
-                cohesion=_cohesion(rows, pairs),
+                cohesion=_cohesion(aligned, pairs),
             )
         )
-        members[eid] = sorted(rows)
-    return Clustering(events=tuple(events), pairs=pairs, units=units, members=members)
+        members[eid] = aligned
+        facets_of[eid] = event_facets
+    return Clustering(
+        events=tuple(events), pairs=pairs, units=units, members=members, facets=facets_of
+    )
+
+
+def _best_scores(pairs: pl.DataFrame, n: int) -> dict[int, dict[int, float]]:
+    best: dict[int, dict[int, float]] = {}
+    for a, b, v in pairs.select("i", "j", "score").iter_rows():
+        best.setdefault(a, {})[b] = v
+        best.setdefault(b, {})[a] = v
+    return best
+
+
+def _attach(
+    aligned: list[int],
+    groups: list[str],
+    rows_of_group: dict[str, list[int]],
+    best: dict[int, dict[int, float]],
+    threshold: float,
+) -> list[int]:
+    """Return ``aligned`` plus the other passages of the event's documents that report it too:
+    those whose mean score against the event's passages in other documents reaches
+    ``threshold``."""
+    members = set(aligned)
+    for g in {groups[r] for r in aligned}:
+        for row in rows_of_group[g]:
+            if row in members:
+                continue
+            others = [r for r in aligned if groups[r] != g]
+            if not others:
+                continue
+            mean = sum(best.get(row, {}).get(r, 0.0) for r in others) / len(others)
+            if mean >= threshold:
+                members.add(row)
+    return sorted(members)
+
+
+def _merge_facets(
+    facets: list[list[int]], pairs: pl.DataFrame, groups: list[str], threshold: float
+) -> list[list[list[int]]]:
+    """Return facets grouped into events: average link on a facet similarity that needs both
+    the same documents (overlap coefficient of their document sets) and related passages (mean
+    pair score between them)."""
+    if len(facets) < 2:
+        return [[f] for f in facets]
+    score = {(a, b): v for a, b, v in pairs.select("i", "j", "score").iter_rows()}
+    docs = [{groups[r] for r in f} for f in facets]
+    k = len(facets)
+    sim = np.zeros((k, k))
+    for x in range(k):
+        for y in range(x + 1, k):
+            common = len(docs[x] & docs[y])
+            if common < 2:
+                continue
+            overlap = common / min(len(docs[x]), len(docs[y]))
+            between = [
+                score.get((a, b), score.get((b, a), 0.0))
+                for a in facets[x]
+                for b in facets[y]
+                if groups[a] != groups[b]
+            ]
+            related = float(np.mean(between)) if between else 0.0
+            sim[x, y] = sim[y, x] = overlap * min(1.0, related / EVENT_RELATED)
+    dist = 1.0 - sim
+    np.fill_diagonal(dist, 0.0)
+    flat = fcluster(
+        linkage(squareform(dist, checks=False), method="average"),
+        t=1.0 - threshold,
+        criterion="distance",
+    )
+    out: dict[int, list[list[int]]] = {}
+    for label, facet in zip(flat, facets, strict=True):
+        out.setdefault(int(label), []).append(facet)
+    return list(out.values())
 
 
 def score_all_empty() -> pl.DataFrame:

@@ -546,10 +546,11 @@ def _apply_manifest(article: _Article, manifest: dict[str, dict[str, str]]) -> N
 
 _UI_PATTERNS = re.compile(
     r"(?:^|\s)(?:[وف]?(?:اقرأ|إقرأ|اقرا)\s+(?:أيضا|أيضاً|ايضا|المزيد|على|المقال|الخبر)"
-    r"|شارك(?:وا)?\s+(?:على|عبر|المقال|الخبر)|تابعونا|تابعنا|اشترك|للاشتراك|للمزيد|"
+    r"|شارك(?:وا)?\s+(?:على|عبر|المقال|الخبر)|تابعونا|تابعنا|تابعوا|اشترك|للاشتراك|للمزيد|"
+    r"لمزيد\s+من\s+الأخبار|(?:حمّلوا|حملوا|حمل|حمّل|نزّلوا|نزلوا|نزل)\s+تطبيق|"
     r"اضغط|الضغط\s+على|انقر|حقوق\s+(?:النشر|الطبع)|جميع\s+الحقوق|مواضيع\s+ذات\s+صلة|"
     r"اخبار\s+ذات\s+صلة|أخبار\s+ذات\s+صلة|إعلان|read\s+(?:more|also|the\s+full)|"
-    r"share\s+(?:on|this)|subscribe|follow\s+us|sign\s+up|newsletter|cookies?|"
+    r"share\s+(?:on|this)|subscribe|follow\s+us|sign\s+up|newsletter|cookies?|download\s+our|"
     r"all\s+rights\s+reserved|related\s+(?:articles|stories|posts)|advertisement|"
     r"leave\s+a\s+(?:reply|comment)|comments?\s+are\s+closed|more\s+from|required\s+fields)",
     re.IGNORECASE,
@@ -577,12 +578,24 @@ def _frames(
             line_docs[key].add(i)
             if article.outlet:
                 line_outlet_docs[(article.outlet, key)].add(i)
+    line_sets = [
+        {normalize(a.text[s:e]) for s, e in spans}
+        for a, spans in zip(articles, doc_lines, strict=True)
+    ]
+    outlet_template = {
+        key for key, docs in line_outlet_docs.items() if _shared_by_distinct(docs, line_sets)
+    }
+    repeated = {
+        key
+        for key, docs in line_docs.items()
+        if len(docs) >= 3 and _shared_by_distinct(docs, line_sets)
+    }
 
     doc_rows: list[dict[str, Any]] = []
     passage_rows: list[dict[str, Any]] = []
     number = 0
     for i, article in enumerate(articles):
-        rows = _classify_lines(article, doc_lines[i], line_docs, line_outlet_docs)
+        rows = _classify_lines(article, doc_lines[i], repeated, outlet_template)
         content_words = sum(_word_count(r["text"]) for r in rows if r["kind"] != "boilerplate")
         if content_words < settings.min_words:
             reason = f"too little article text ({content_words} words)"
@@ -618,11 +631,25 @@ def _frames(
     )
 
 
+def _shared_by_distinct(docs: set[int], line_sets: list[set[str]]) -> bool:
+    """True when a line is shared by at least two documents that are not copies of each other
+    (a template line), rather than by copies of one article."""
+    if len(docs) < 2:
+        return False
+    ordered = sorted(docs)
+    for k, a in enumerate(ordered):
+        for b in ordered[k + 1 :]:
+            union = len(line_sets[a] | line_sets[b])
+            if union and len(line_sets[a] & line_sets[b]) / union < 0.5:
+                return True
+    return False
+
+
 def _classify_lines(
     article: _Article,
     spans: list[tuple[int, int]],
-    line_docs: dict[str, set[int]],
-    line_outlet_docs: dict[tuple[str, str], set[int]],
+    repeated: set[str],
+    outlet_template: set[tuple[str, str]],
 ) -> list[dict[str, Any]]:
     text = article.text
     doc_script = script_of(text[article.body_start :])
@@ -647,9 +674,9 @@ def _classify_lines(
             reason = "image file name or caption"
         elif words <= 12 and _UI_PATTERNS.search(line):
             reason = "share/link/footer text"
-        elif article.outlet and len(line_outlet_docs.get((article.outlet, key), ())) >= 3:
+        elif article.outlet and (article.outlet, key) in outlet_template:
             reason = "repeated across this outlet's articles"
-        elif words <= 8 and len(line_docs.get(key, ())) >= 3:
+        elif words <= 8 and key in repeated:
             reason = "short line repeated across articles"
         elif doc_script != "other" and script_of(line) not in (doc_script, "other"):
             reason = f"{script_of(line)}-script line in a {doc_script}-script article (template)"

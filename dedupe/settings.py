@@ -36,8 +36,9 @@ class Settings:
     cache_dir: str | None = None
     num_threads: int | None = None
     # events and alignment: pair score = weighted embedding, lexical and anchor evidence
-    align_threshold: float = 0.55
-    event_threshold: float = 0.5
+    align_threshold: float = 0.5
+    event_threshold: float = 0.3
+    attach_threshold: float = 0.2
     time_window_days: float = 7.0
     embed_floor: float = 0.84  # e5 cosine at or below which two passages share nothing
     embed_ceiling: float = 0.95  # e5 cosine at or above which they read as paraphrases
@@ -69,6 +70,7 @@ class Settings:
             "passage_reuse_threshold",
             "align_threshold",
             "event_threshold",
+            "attach_threshold",
         ):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:

@@ -183,12 +183,21 @@ def test_empty_folder_and_missing_folder(tmp_path):
 
 
 def test_outlet_boilerplate_repeated_across_its_articles(tmp_path):
-    footer = "تابعوا آخر الأخبار عبر تطبيقنا على الهاتف المحمول مجانا الآن"
-    for i, extra in enumerate(["الأولى", "الثانية", "الثالثة"]):
-        body = f"---\noutlet: صحيفة النهار\n---\n{ARTICLE.replace('الساحل', extra)}{footer}\n"
-        write(tmp_path / f"n{i}.md", body)
-    shutil.copy(tmp_path / "n0.md", tmp_path / "copy.md")
+    footer = "صحيفة النهار اليومية تصدر عن دار النهار للطباعة والنشر في العاصمة"
+    bodies = [
+        ARTICLE,
+        "افتتح وزير النقل صباح الأحد الخط الثاني لقطار الأنفاق في العاصمة بطول 18 كيلومترا، "
+        "ويضم الخط 14 محطة تخدم الأحياء الشرقية المكتظة بالسكان.\n",
+    ]
+    for i, body in enumerate(bodies):
+        write(tmp_path / f"n{i}.md", f"---\noutlet: صحيفة النهار\n---\n{body}{footer}\n")
+    # a copy of one article by the same outlet shares all its lines: that is not template text
+    shutil.copy(tmp_path / "n0.md", tmp_path / "n0_copy.md")
     corpus = ingest(tmp_path, Settings())
     footers = corpus.passages.filter(pl.col("text") == footer)
+    assert footers.height == 3
     assert set(footers["kind"]) == {"boilerplate"}
     assert set(footers["reason"]) == {"repeated across this outlet's articles"}
+    copy_body = corpus.passages.filter(pl.col("text").str.starts_with("أعلنت وزارة الصحة"))
+    assert copy_body.height == 2
+    assert set(copy_body["kind"]) == {"body"}
