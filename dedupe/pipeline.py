@@ -11,7 +11,9 @@ from pathlib import Path
 
 from dedupe import __version__
 from dedupe.cluster import cluster_events
+from dedupe.consistency import find_inconsistencies
 from dedupe.embed import Embedder, load_embedder
+from dedupe.facts import extract_facts
 from dedupe.ingest import ingest
 from dedupe.models import Report
 from dedupe.neardup import find_duplicates
@@ -37,6 +39,7 @@ def run(
     near = find_duplicates(corpus, settings)
     embedder = make_embedder(settings, progress=progress)
     clustering = cluster_events(corpus, embedder, settings, near.representative)
+    findings = find_inconsistencies(corpus, clustering, extract_facts(corpus))
     meta = {
         "name": "dedupe",
         "version": __version__,
@@ -46,7 +49,13 @@ def run(
         "minhash": near.params.to_dict(),
         "max_annotations": settings.max_annotations,
     }
-    return Report(corpus=corpus, duplicates=near.groups, events=clustering.events, meta=meta)
+    return Report(
+        corpus=corpus,
+        duplicates=near.groups,
+        events=clustering.events,
+        findings=findings,
+        meta=meta,
+    )
 
 
 def make_embedder(settings: Settings, *, progress: bool = False) -> Embedder:

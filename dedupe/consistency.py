@@ -1,0 +1,456 @@
+"""Consistency stage: facts that reports of one event disagree on → findings with evidence.
+
+- name_variant: one person whose surname is transliterated differently (across reports or
+  within one), decided from a transliteration skeleton, string similarity and context (same
+  first name, same role, same event); orthographic normalization alone is never reported.
+- date_conflict: aligned passages of different reports that put the same action (a meeting, a
+  statement...) on dates that cannot overlap, or a weekday that contradicts its own date.
+- number_conflict: aligned passages that give different figures for the same counted thing,
+  unless a qualifier explains the difference (approximate, at least, a toll that rose, the
+  original versus the revised plan, killed versus injured).
+
+Precision matters more than recall: a finding needs positive evidence for each of its parts,
+and a guess with little evidence is reported as `info`, not as an `error`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from dedupe.cluster import Clustering
+from dedupe.facts import Facts, Located
+from dedupe.facts.dates import DateMention
+from dedupe.facts.names import NameMention, name_similarity, orthographic_only, same_person
+from dedupe.facts.numbers import Quantity, same_counted_thing
+from dedupe.models import Corpus, Evidence, Finding, FindingValue, parse_published
+from dedupe.text import normalize
+
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MIN_NAME_SCORE = 0.6
+MAX_EVIDENCE = 3
+SNIPPET = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the consistency checks need to know about the corpus and its events."""
+
+    texts: dict[str, str]
+    paths: dict[str, str]
+    published: dict[str, datetime | None]
+    group: dict[str, str]  # document → its duplicate-group representative
+    passage_event: dict[tuple[str, int], str]  # (document, passage start) → event id
+    facets: list[tuple[str, set[tuple[str, int]]]]  # (event id, {(document, passage start)})
+
+
+def build_context(corpus: Corpus, clustering: Clustering | None) -> Context:
+    """Return the lookup tables the checks share."""
+    docs = corpus.documents
+    texts = dict(zip(docs["id"], docs["text"], strict=True))
+    paths = dict(zip(docs["id"], docs["path"], strict=True))
+    published = {d: parse_published(p) for d, p in zip(docs["id"], docs["published"], strict=True)}
+    group: dict[str, str] = {d: d for d in texts}
+    passage_event: dict[tuple[str, int], str] = {}
+    facets: list[tuple[str, set[tuple[str, int]]]] = []
+    if clustering is not None:
+        frame = clustering.units.frame
+        for doc, g in zip(frame["document"], frame["group"], strict=True):
+            group[doc] = g
+        for eid, rows in clustering.members.items():
+            for r in rows:
+                passage_event[(frame["document"][r], frame["start"][r])] = eid
+        for eid, event_facets in clustering.facets.items():
+            for facet in event_facets:
+                facets.append((eid, {(frame["document"][r], frame["start"][r]) for r in facet}))
+    return Context(texts, paths, published, group, passage_event, facets)
+
+
+def find_inconsistencies(
+    corpus: Corpus, clustering: Clustering | None, facts: Facts
+) -> tuple[Finding, ...]:
+    """Return the findings of all checks, deduplicated, most severe first."""
+    ctx = build_context(corpus, clustering)
+    passage_start = {
+        (doc, index): start
+        for doc, index, start in corpus.passages.select("document", "index", "start").iter_rows()
+    }
+    findings = [
+        *name_variants(facts.names, ctx, passage_start),
+        *date_conflicts(facts.dates, ctx, passage_start),
+        *number_conflicts(facts.quantities, ctx, passage_start),
+    ]
+    unique: dict[str, Finding] = {}
+    for f in findings:
+        if f.id not in unique or unique[f.id].confidence < f.confidence:
+            unique[f.id] = f
+    rank = {"error": 2, "warning": 1, "info": 0}
+    return tuple(sorted(unique.values(), key=lambda f: (-rank[f.severity], -f.confidence, f.id)))
+
+
+# --- evidence and identity -------------------------------------------------------------------
+
+
+def fingerprint(kind: str, values: Iterable[str], paths: Iterable[str]) -> str:
+    """Return the stable content fingerprint of a finding: kind, normalized values, documents
+    (by path), never offsets or line numbers."""
+    key = "\x1f".join([kind, *sorted(set(values)), "\x1e", *sorted(set(paths))])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _evidence(ctx: Context, item: Located, value_start: int, value_end: int) -> Evidence:
+    text = ctx.texts[item.document]
+    s, e = item.sentence if item.sentence != (0, 0) else (value_start, value_end)
+    if e - s > SNIPPET:
+        half = SNIPPET // 2
+        s = max(s, value_start - half)
+        e = min(e, max(value_end + half, s + SNIPPET))
+        while s > 0 and s < value_start and not text[s - 1].isspace():
+            s += 1
+        while e < len(text) and e > value_end and not text[e].isspace():
+            e -= 1
+    return Evidence(
+        document=item.document,
+        start=s,
+        end=e,
+        text=text[s:e],
+        value_start=value_start,
+        value_end=value_end,
+    )
+
+
+def _value(
+    ctx: Context, value: str, normalized: str, items: Sequence[tuple[Located, int, int]]
+) -> FindingValue:
+    docs = sorted({it.document for it, _, _ in items}, key=_natural)
+    evidence: list[Evidence] = []
+    per_doc: dict[str, int] = defaultdict(int)
+    for it, s, e in sorted(items, key=lambda x: (_natural(x[0].document), x[1])):
+        if per_doc[it.document] >= MAX_EVIDENCE:
+            continue
+        per_doc[it.document] += 1
+        evidence.append(_evidence(ctx, it, s, e))
+    return FindingValue(
+        value=value, normalized=normalized, documents=tuple(docs), evidence=tuple(evidence)
+    )
+
+
+def _natural(doc_id: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in doc_id if ch.isdigit())
+    return (int(digits) if digits else 0, doc_id)
+
+
+def _severity(confidence: float, strong: bool) -> str:
+    if confidence >= 0.8 and strong:
+        return "error"
+    if confidence >= 0.6:
+        return "warning"
+    return "info"
+
+
+def _event_of(ctx: Context, items: Iterable[Located], passage_start: dict) -> str | None:
+    votes: dict[str, int] = defaultdict(int)
+    for it in items:
+        eid = ctx.passage_event.get((it.document, passage_start.get((it.document, it.passage), -1)))
+        if eid:
+            votes[eid] += 1
+    return max(sorted(votes), key=lambda e: votes[e]) if votes else None
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+def _surname(m: NameMention) -> tuple[str, int, int]:
+    """Return the surname as written (its last word) and its document span."""
+    word_start = m.surface.rstrip().rfind(" ") + 1
+    surface = m.surface[word_start:]
+    return surface, m.start + word_start, m.start + word_start + len(surface)
+
+
+def name_variants(
+    names: Sequence[Located[NameMention]], ctx: Context, passage_start: dict
+) -> list[Finding]:
+    """Return one finding per person whose surname is spelled in two or more ways."""
+    by_surname: dict[str, list[Located[NameMention]]] = defaultdict(list)
+    for item in names:
+        if item.fact.score >= MIN_NAME_SCORE and item.fact.tokens:
+            by_surname[item.fact.tokens[-1]].append(item)
+    surnames = sorted(by_surname)
+    parent = {s: s for s in surnames}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    link_score: dict[tuple[str, str], float] = {}
+    for i, a in enumerate(surnames):
+        for b in surnames[i + 1 :]:
+            if len(a) < 3 or len(b) < 3 or orthographic_only(a, b):
+                continue
+            if name_similarity(a, b) < 0.75:
+                continue
+            score, support = _person_evidence(by_surname[a], by_surname[b], ctx, passage_start)
+            if score >= 0.7 and (support or score >= 0.9):
+                link_score[(a, b)] = score
+                parent[find(a)] = find(b)
+
+    clusters: dict[str, list[str]] = defaultdict(list)
+    for s in surnames:
+        clusters[find(s)].append(s)
+    findings = []
+    for members in clusters.values():
+        if len(members) < 2:
+            continue
+        scores = [v for (a, b), v in link_score.items() if a in members and b in members]
+        confidence = min(0.95, sum(scores) / len(scores))
+        values = []
+        for surname in sorted(members, key=lambda s: (-len(by_surname[s]), s)):
+            items = by_surname[surname]
+            written = _most_common([_surname(it.fact)[0] for it in items])
+            spans = [(it, *_surname(it.fact)[1:]) for it in items]
+            values.append(_value(ctx, written, surname, spans))
+        all_items = [it for s in members for it in by_surname[s]]
+        full = _most_common([it.fact.surface for it in all_items if len(it.fact.tokens) > 1]) or ""
+        docs = sorted({d for v in values for d in v.documents}, key=_natural)
+        shared_doc = [d for d in docs if sum(d in v.documents for v in values) > 1]
+        spelled = " / ".join(f"{v.value} ({', '.join(v.documents)})" for v in values)
+        summary = f"One person, {len(values)} spellings: {spelled}"
+        if full:
+            summary += f"; full name as written: {full}"
+        if shared_doc:
+            summary += f"; {', '.join(shared_doc)} uses more than one"
+        findings.append(
+            Finding(
+                id=fingerprint("name_variant", members, [ctx.paths[d] for d in docs]),
+                kind="name_variant",
+                severity="warning" if confidence >= 0.75 else "info",
+                confidence=round(confidence, 3),
+                event=_event_of(ctx, all_items, passage_start),
+                summary=summary,
+                values=tuple(values),
+            )
+        )
+    return findings
+
+
+def _person_evidence(
+    a_items: Sequence[Located[NameMention]],
+    b_items: Sequence[Located[NameMention]],
+    ctx: Context,
+    passage_start: dict,
+) -> tuple[float, bool]:
+    """Return (best same-person score, whether context supports it: a shared first name, a
+    shared role word, or mentions in one event)."""
+    best = 0.0
+    support = False
+    a_first = {it.fact.tokens[0] for it in a_items if len(it.fact.tokens) > 1}
+    b_first = {it.fact.tokens[0] for it in b_items if len(it.fact.tokens) > 1}
+    similar_first = any(name_similarity(x, y) >= 0.8 for x in a_first for y in b_first)
+    if similar_first:
+        support = True
+    a_roles = {w for it in a_items for w in it.fact.role.split() if len(w) > 3}
+    b_roles = {w for it in b_items for w in it.fact.role.split() if len(w) > 3}
+    if a_roles & b_roles:
+        support = True
+    a_events = {_event_of(ctx, [it], passage_start) for it in a_items} - {None}
+    b_events = {_event_of(ctx, [it], passage_start) for it in b_items} - {None}
+    if a_events & b_events:
+        support = True
+    if a_first and b_first and not similar_first:
+        # both carry first names and none agrees: two people who share a surname sound
+        return 0.0, False
+    for x in a_items[:20]:
+        for y in b_items[:20]:
+            best = max(best, same_person(x.fact, y.fact))
+    return best, support
+
+
+def _most_common(values: Sequence[str]) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for v in values:
+        counts[v] += 1
+    return max(sorted(counts), key=lambda v: counts[v]) if counts else ""
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+def _facet_pairs(
+    items: Sequence[Located], ctx: Context, passage_start: dict
+) -> Iterable[tuple[str, Located, Located]]:
+    """Yield (event, a, b) for facts of different reports that sit in one aligned facet."""
+    where: dict[tuple[str, int], list[Located]] = defaultdict(list)
+    for it in items:
+        where[(it.document, passage_start.get((it.document, it.passage), -1))].append(it)
+    for eid, members in ctx.facets:
+        located = [it for key in sorted(members) for it in where.get(key, [])]
+        for i, a in enumerate(located):
+            for b in located[i + 1 :]:
+                if ctx.group.get(a.document, a.document) != ctx.group.get(b.document, b.document):
+                    yield eid, a, b
+
+
+def _date_value(d: DateMention) -> tuple[str, str]:
+    if d.earliest is not None and d.latest is not None:
+        span = str(d.earliest) if d.earliest == d.latest else f"{d.earliest}..{d.latest}"
+        if d.weekday is not None:
+            span += f" ({WEEKDAYS_EN[d.weekday]})"
+        return d.text, span
+    return d.text, WEEKDAYS_EN[d.weekday] if d.weekday is not None else normalize(d.text)
+
+
+def date_conflicts(
+    dates: Sequence[Located[DateMention]], ctx: Context, passage_start: dict
+) -> list[Finding]:
+    """Return date conflicts: between aligned reports of one action, and within one mention
+    (a weekday that contradicts its own date)."""
+    findings: list[Finding] = []
+    for item in dates:
+        d = item.fact
+        if not d.conflict:
+            continue
+        value, normalized = _date_value(d)
+        findings.append(
+            Finding(
+                id=fingerprint(
+                    "date_conflict", [normalized, d.conflict], [ctx.paths[item.document]]
+                ),
+                kind="date_conflict",
+                severity="warning",
+                confidence=0.7,
+                event=_event_of(ctx, [item], passage_start),
+                summary=f"{d.text}: {d.conflict}",
+                values=(_value(ctx, value, normalized, [(item, d.start, d.end)]),),
+                details={"reason": d.conflict},
+            )
+        )
+    seen: set[tuple[str, str]] = set()
+    for eid, a, b in _facet_pairs(dates, ctx, passage_start):
+        if not a.action or a.action != b.action:
+            continue
+        da, db = a.fact, b.fact
+        if da.kind in ("year", "month") or db.kind in ("year", "month"):
+            continue
+        resolved = None not in (da.earliest, da.latest, db.earliest, db.latest)
+        if resolved:
+            if da.earliest <= db.latest and db.earliest <= da.latest:  # type: ignore[operator]
+                continue
+            strong = da.earliest == da.latest and db.earliest == db.latest
+            confidence = 0.8 if strong else 0.65
+        elif da.weekday is not None and db.weekday is not None and da.weekday != db.weekday:
+            if ctx.published.get(a.document) or ctx.published.get(b.document):
+                continue  # one side resolves and the other does not: not comparable
+            strong = False
+            confidence = 0.6
+        else:
+            continue
+        va, na = _date_value(da)
+        vb, nb = _date_value(db)
+        key = (eid, "|".join(sorted([na, nb])))
+        if key in seen:
+            continue
+        seen.add(key)
+        paths = [ctx.paths[a.document], ctx.paths[b.document]]
+        findings.append(
+            Finding(
+                id=fingerprint("date_conflict", [na, nb, a.action], paths),
+                kind="date_conflict",
+                severity=_severity(confidence, strong),
+                confidence=confidence,
+                event=eid,
+                summary=f"Reports of the same {a.action} give different days: {va} "
+                f"({a.document}) vs {vb} ({b.document})",
+                values=(
+                    _value(ctx, va, na, [(a, da.start, da.end)]),
+                    _value(ctx, vb, nb, [(b, db.start, db.end)]),
+                ),
+                details={"action": a.action},
+            )
+        )
+    return findings
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+APPROXIMATE_TOLERANCE = 0.15
+
+
+def _compatible(a: Quantity, b: Quantity, later: Quantity | None) -> bool:
+    """True when two figures for one counted thing do not contradict each other."""
+    if a.value == b.value:
+        return True
+    if "updated" in a.qualifiers or "updated" in b.qualifiers:
+        return True
+    if later is not None and "updated" in later.qualifiers:
+        return True
+    low, high = sorted([a.value, b.value])
+    if (a.approximate or b.approximate) and high - low <= APPROXIMATE_TOLERANCE * high:
+        return True
+    for x, y in ((a, b), (b, a)):
+        if x.bound == "at_least" and y.value >= x.value:
+            return True
+        if x.bound == "at_most" and y.value <= x.value:
+            return True
+    return False
+
+
+def number_conflicts(
+    quantities: Sequence[Located[Quantity]], ctx: Context, passage_start: dict
+) -> list[Finding]:
+    """Return different figures for the same counted thing in aligned reports."""
+    findings: list[Finding] = []
+    seen: set[tuple[str, ...]] = set()
+    skip = {"year", "ordinal", "percent"}
+    for eid, a, b in _facet_pairs(quantities, ctx, passage_start):
+        qa, qb = a.fact, b.fact
+        if not qa.noun_key or skip & (set(qa.qualifiers) | set(qb.qualifiers)):
+            continue
+        if not same_counted_thing(qa, qb):
+            continue
+        pa, pb = ctx.published.get(a.document), ctx.published.get(b.document)
+        later = None
+        if pa and pb and pa != pb:
+            later = qb if _later(pb, pa) else qa
+            if later.value > min(qa.value, qb.value) and "updated" in later.qualifiers:
+                continue
+        if _compatible(qa, qb, later):
+            continue
+        exact = not (qa.approximate or qb.approximate or qa.bound or qb.bound)
+        confidence = 0.8 if exact else 0.55
+        if pa and pb and abs((_naive(pa) - _naive(pb)).total_seconds()) > 6 * 3600:
+            confidence -= 0.15  # figures published hours apart may both have been true
+        key = (eid, qa.noun_key, *sorted([f"{qa.value:g}", f"{qb.value:g}"]))
+        if key in seen:
+            continue
+        seen.add(key)
+        na, nb = f"{qa.value:g} {qa.noun_key}", f"{qb.value:g} {qb.noun_key}"
+        paths = [ctx.paths[a.document], ctx.paths[b.document]]
+        findings.append(
+            Finding(
+                id=fingerprint("number_conflict", [na, nb], paths),
+                kind="number_conflict",
+                severity=_severity(confidence, exact),
+                confidence=round(confidence, 3),
+                event=eid,
+                summary=f"Different figures for {qa.noun or qa.noun_key}: "
+                f"{qa.number_text} ({a.document}) vs {qb.number_text} ({b.document})",
+                values=(
+                    _value(ctx, f"{qa.number_text} {qa.noun}".strip(), na, [(a, qa.start, qa.end)]),
+                    _value(ctx, f"{qb.number_text} {qb.noun}".strip(), nb, [(b, qb.start, qb.end)]),
+                ),
+            )
+        )
+    return findings
+
+
+def _naive(t: datetime) -> datetime:
+    return t.replace(tzinfo=None) - (t.utcoffset() or (t - t))
+
+
+def _later(a: datetime, b: datetime) -> bool:
+    return _naive(a) > _naive(b)

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dedupe.pipeline import run
+from dedupe.settings import Settings
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+# Invented reports of two events with planted discrepancies and planted non-discrepancies.
+ARTICLES = {
+    "m1.md": (
+        "وكالة الساحل",
+        "2026-04-07T18:00:00+03:00",
+        "التقى وزير الخارجية الميرادي نبيل الحداد اليوم الثلاثاء في العاصمة نوران نظيره "
+        "الفالماري فيكتور هالغرين، وبحثا اتفاقية لتقاسم مياه نهر السند بين البلدين.\n"
+        "وقال هالغرين في مؤتمر صحافي مشترك إن المحادثات كانت صريحة وبناءة، مضيفا أن الجانبين "
+        "اتفقا على تشكيل لجنة فنية مشتركة تضم 12 خبيرا لمتابعة الملف.\n"
+        "وحضر اللقاء محافظ الإقليم الشمالي عمر الحسيني الذي عرض خطة لإعادة تأهيل السدود.",
+    ),
+    "m2.md": (
+        "صحيفة الأفق",
+        "2026-04-07T20:30:00+03:00",
+        "عقد وزير الخارجية نبيل الحداد ونظيره الفالماري فكتور هالجرين جولة محادثات يوم "
+        "الأربعاء في نوران تناولت اتفاقية تقاسم مياه نهر السند.\n"
+        "وأوضح هالجرين للصحافيين أن الجانبين قررا تشكيل لجنة فنية مشتركة من 15 خبيرا "
+        "لمتابعة تنفيذ ما اتفق عليه، واصفا المحادثات بالصريحة.\n"
+        "من جهته قال رئيس بلدية نوران عمرو الحسني إن المدينة استعدت لاستقبال الوفد الضيف.",
+    ),
+    "f1.md": (
+        "إذاعة نوران",
+        "2026-04-09T08:00:00+03:00",
+        "لقي 12 شخصا حتفهم في سيول جارفة ضربت مدينة وادي الرحمة ليل الأربعاء، وفق حصيلة "
+        "أولية أعلنها الدفاع المدني صباح الخميس.\n"
+        "وقال مدير الدفاع المدني مصطفى الراوي إن فرق الإنقاذ انتشلت الضحايا من مجرى الوادي، "
+        "وإن نحو 400 أسرة نزحت من منازلها.",
+    ),
+    "f2.md": (
+        "قناة الهدف",
+        "2026-04-09T21:00:00+03:00",
+        "ارتفعت الحصيلة إلى 19 قتيلا في السيول التي اجتاحت مدينة وادي الرحمة ليل الأربعاء، "
+        "بحسب الدفاع المدني الذي تحدث عن إصابة 47 آخرين.\n"
+        "وأكد مدير الدفاع المدني مصطفي الراوي أن فرق الإنقاذ ما زالت تبحث عن مفقودين في "
+        "مجرى الوادي، مشيرا إلى نزوح 388 أسرة.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("planted")
+    for name, (outlet, published, body) in ARTICLES.items():
+        (folder / name).write_text(
+            f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
+        )
+    return run(folder, Settings())
+
+
+def by_kind(report, kind):
+    return [f for f in report.findings if f.kind == kind]
+
+
+def path_set(report, finding):
+    paths = dict(zip(report.corpus.documents["id"], report.corpus.documents["path"], strict=True))
+    return {paths[d] for v in finding.values for d in v.documents}
+
+
+def test_planted_name_variant_is_found_with_evidence(report):
+    names = by_kind(report, "name_variant")
+    assert len(names) == 1, [f.summary for f in names]
+    finding = names[0]
+    assert {v.value for v in finding.values} == {"هالغرين", "هالجرين"}
+    assert path_set(report, finding) == {"m1.md", "m2.md"}
+    texts = dict(zip(report.corpus.documents["id"], report.corpus.documents["text"], strict=True))
+    for value in finding.values:
+        for ev in value.evidence:
+            assert texts[ev.document][ev.start : ev.end] == ev.text
+            assert texts[ev.document][ev.value_start : ev.value_end] == value.value
+
+
+def test_similar_names_of_two_people_and_spelling_only_are_not_flagged(report):
+    surfaces = " ".join(v.value for f in report.findings for v in f.values)
+    assert "الحسني" not in surfaces and "الحسيني" not in surfaces
+    assert "الراوي" not in surfaces
+
+
+def test_planted_date_and_number_conflicts(report):
+    dates = by_kind(report, "date_conflict")
+    assert [path_set(report, f) for f in dates] == [{"m1.md", "m2.md"}]
+    assert {v.value for v in dates[0].values} == {"اليوم الثلاثاء", "يوم الأربعاء"}
+    numbers = by_kind(report, "number_conflict")
+    assert [path_set(report, f) for f in numbers] == [{"m1.md", "m2.md"}]
+    assert {v.value for v in numbers[0].values} == {"12 خبيرا", "15 خبيرا"}
+    assert numbers[0].severity in ("warning", "error")
+
+
+def test_rising_toll_killed_injured_and_approximate_are_not_conflicts(report):
+    for f in by_kind(report, "number_conflict"):
+        assert not path_set(report, f) & {"f1.md", "f2.md"}, f.summary
+
+
+def test_seeds_show_the_umerov_case():
+    report = run(SEEDS, Settings())
+    umerov = [
+        f
+        for f in report.findings
+        if f.kind == "name_variant" and {v.value for v in f.values} >= {"أوميروف", "عمروف"}
+    ]
+    assert len(umerov) == 1
+    paths = dict(zip(report.corpus.documents["id"], report.corpus.documents["path"], strict=True))
+    by_value = {v.value: {paths[d] for d in v.documents} for v in umerov[0].values}
+    assert by_value["أوميروف"] == {"000_074a1179420c479c.txt", "002_9ed4da9dac1df347.txt"}
+    assert by_value["عمروف"] == {"001_b4fc77da7ee670a9.txt", "004_9f777eadf6025f7f.txt"}
+    assert umerov[0].severity == "warning"
+    assert "رستم" in umerov[0].summary
