@@ -25,7 +25,7 @@ from dedupe.settings import Settings, load_settings  # noqa: E402
 
 DEFAULT_SETS = [
     (ROOT / "seeds", ROOT / "bench" / "corpora" / "seeds_labels.json"),
-    (ROOT / "bench" / "corpora" / "dev", ROOT / "bench" / "corpora" / "dev" / "labels.json"),
+    (ROOT / "bench" / "corpora" / "dev", ROOT / "bench" / "corpora" / "dev_labels.json"),
 ]
 
 
@@ -72,7 +72,7 @@ def _prf(p: float, r: float) -> dict:
 def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
     """Return the metrics of one labeled corpus."""
     labels = json.loads(labels_path.read_text(encoding="utf-8"))
-    report = run(folder, settings, exclude=[folder / "README.md"])
+    report = run(folder, settings)
     docs = report.corpus.documents
     id_of = dict(zip(docs["path"], docs["id"], strict=True))
     text_of = dict(zip(docs["id"], docs["text"], strict=True))

@@ -27,7 +27,7 @@ from dedupe.facts.dates import DateMention
 from dedupe.facts.names import NameMention, name_similarity, orthographic_only, same_person
 from dedupe.facts.numbers import Quantity, same_counted_thing
 from dedupe.models import Corpus, Evidence, Finding, FindingValue, parse_published
-from dedupe.text import normalize
+from dedupe.text import ARABIC_LETTER, normalize, tokenize
 
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIN_NAME_SCORE = 0.6
@@ -192,17 +192,24 @@ def name_variants(
         for b in surnames[i + 1 :]:
             if len(a) < 3 or len(b) < 3 or orthographic_only(a, b):
                 continue
-            if name_similarity(a, b) < 0.75:
+            if bool(ARABIC_LETTER.search(a)) != bool(ARABIC_LETTER.search(b)):
+                continue  # a name in another script is a translation, not a spelling
+            similarity = name_similarity(a, b)
+            if similarity < 0.7:
                 continue
-            score, support = _person_evidence(by_surname[a], by_surname[b], ctx, passage_start)
-            if score >= 0.7 and (support or score >= 0.9):
+            score, support, first = _person_evidence(
+                by_surname[a], by_surname[b], ctx, passage_start
+            )
+            if (similarity >= 0.75 and score >= 0.7 and (support or score >= 0.9)) or (
+                first and score >= 0.6
+            ):
                 link_score[(a, b)] = score
                 parent[find(a)] = find(b)
 
+    findings = _first_name_variants(by_surname, ctx, passage_start)
     clusters: dict[str, list[str]] = defaultdict(list)
     for s in surnames:
         clusters[find(s)].append(s)
-    findings = []
     for members in clusters.values():
         if len(members) < 2:
             continue
@@ -238,14 +245,69 @@ def name_variants(
     return findings
 
 
+def _first_name_variants(
+    by_surname: dict[str, list[Located[NameMention]]], ctx: Context, passage_start: dict
+) -> list[Finding]:
+    """Return findings for one person whose surname agrees but whose first name is written in
+    two ways (والتر / فالتر رايتر); two people who share a surname have first names that
+    differ by more than a transliteration."""
+    findings = []
+    for surname, items in by_surname.items():
+        firsts: dict[str, list[Located[NameMention]]] = defaultdict(list)
+        for it in items:
+            if len(it.fact.tokens) > 1:
+                firsts[it.fact.tokens[0]].append(it)
+        names = sorted(firsts)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                if min(len(a), len(b)) < 3 or orthographic_only(a, b):
+                    continue
+                if bool(ARABIC_LETTER.search(a)) != bool(ARABIC_LETTER.search(b)):
+                    continue
+                if name_similarity(a, b) < 0.85:
+                    continue
+                score = max(
+                    same_person(x.fact, y.fact) for x in firsts[a][:10] for y in firsts[b][:10]
+                )
+                if score < 0.7:
+                    continue
+                values = []
+                for first in (a, b):
+                    group = firsts[first]
+                    written = _most_common([it.fact.surface.split()[0] for it in group])
+                    spans = [
+                        (it, it.fact.start, it.fact.start + len(it.fact.surface.split()[0]))
+                        for it in group
+                    ]
+                    values.append(_value(ctx, written, first, spans))
+                docs = sorted({d for v in values for d in v.documents}, key=_natural)
+                spelled = " / ".join(f"{v.value} ({', '.join(v.documents)})" for v in values)
+                surname_written = _surname(items[0].fact)[0]
+                findings.append(
+                    Finding(
+                        id=fingerprint(
+                            "name_variant", [a, b, surname], [ctx.paths[d] for d in docs]
+                        ),
+                        kind="name_variant",
+                        severity="warning" if score >= 0.75 else "info",
+                        confidence=round(min(0.95, score), 3),
+                        event=_event_of(ctx, firsts[a] + firsts[b], passage_start),
+                        summary=f"One person, first name spelled {len(values)} ways: {spelled}; "
+                        f"surname {surname_written}",
+                        values=tuple(values),
+                    )
+                )
+    return findings
+
+
 def _person_evidence(
     a_items: Sequence[Located[NameMention]],
     b_items: Sequence[Located[NameMention]],
     ctx: Context,
     passage_start: dict,
-) -> tuple[float, bool]:
-    """Return (best same-person score, whether context supports it: a shared first name, a
-    shared role word, or mentions in one event)."""
+) -> tuple[float, bool, bool]:
+    """Return (best same-person score, whether context supports it: a similar first name, a
+    shared role word, or mentions in one event; and whether the first names are similar)."""
     best = 0.0
     support = False
     a_first = {it.fact.tokens[0] for it in a_items if len(it.fact.tokens) > 1}
@@ -261,13 +323,15 @@ def _person_evidence(
     b_events = {_event_of(ctx, [it], passage_start) for it in b_items} - {None}
     if a_events & b_events:
         support = True
+    if {it.document for it in a_items} & {it.document for it in b_items}:
+        support = True  # one report spelling one surname two ways
     if a_first and b_first and not similar_first:
         # both carry first names and none agrees: two people who share a surname sound
-        return 0.0, False
+        return 0.0, False, False
     for x in a_items[:20]:
         for y in b_items[:20]:
             best = max(best, same_person(x.fact, y.fact))
-    return best, support
+    return best, support, similar_first
 
 
 def _most_common(values: Sequence[str]) -> str:
@@ -331,7 +395,7 @@ def date_conflicts(
         )
     seen: set[tuple[str, str]] = set()
     for eid, a, b in _facet_pairs(dates, ctx, passage_start):
-        if not a.action or a.action != b.action:
+        if not a.action or a.action != b.action or a.action in UNDATED_ACTIONS:
             continue
         da, db = a.fact, b.fact
         if da.kind in ("year", "month") or db.kind in ("year", "month"):
@@ -377,6 +441,15 @@ def date_conflicts(
 
 # --- numbers ----------------------------------------------------------------------------------
 
+# Statements are issued again and again; two reports quoting statements on different days are
+# not evidence that either is wrong.
+UNDATED_ACTIONS = {"statement"}
+STANCE_WORDS = {
+    **{normalize(w): "current" for w in ("حاليا", "حالياً", "الآن", "الحالي", "currently", "now")},
+    **{normalize(w): "previous" for w in ("سابقا", "سابقاً", "السابق", "previously", "formerly")},
+    **{normalize(w): "target" for w in ("بحلول", "المستهدف", "هدف", "يهدف", "by", "target")},
+}
+
 APPROXIMATE_TOLERANCE = 0.15
 
 
@@ -399,25 +472,97 @@ def _compatible(a: Quantity, b: Quantity, later: Quantity | None) -> bool:
     return False
 
 
+CASUALTY = {"killed", "injured"}
+INCREMENT_WORDS = {
+    normalize(w)
+    for w in ("آخرين", "آخرون", "أخرى", "إضافيين", "إضافية", "more", "other", "additional")
+}
+CONTEXT_WORDS = 3
+
+
+def _context(ctx: Context, item: Located[Quantity]) -> tuple[set[str], bool, str]:
+    """Return the content words right around a figure (what it counts is often said by its verb:
+    launched, shot down, hit) and whether it is an increment (سبعة أشخاص آخرين: seven more)."""
+    q = item.fact
+    s, e = item.sentence
+    text = ctx.texts[item.document]
+    words = tokenize(text[s:e], offset=s)
+    before = [w for w in words if w.end <= q.start][-CONTEXT_WORDS:]
+    after = [w for w in words if w.start >= q.end][:CONTEXT_WORDS]
+    increment = bool(after) and after[0].stem in INCREMENT_WORDS
+    stance = next(
+        (STANCE_WORDS[w.stem] for w in [*after[:2], *before[-1:]] if w.stem in STANCE_WORDS), ""
+    )
+    content = {
+        w.stem for w in before + after if len(w.stem) >= 3 and not w.stem.isdigit()
+    } - _FUNCTION_WORDS
+    return content, increment, stance
+
+
+_FUNCTION_WORDS = {
+    normalize(w)
+    for w in (
+        "الذي",
+        "التي",
+        "الذين",
+        "بين",
+        "بعد",
+        "قبل",
+        "حتى",
+        "منذ",
+        "خلال",
+        "عند",
+        "نحو",
+        "حوالي",
+        "اكثر",
+        "اقل",
+        "وفق",
+        "بحسب",
+        "حسب",
+        "كما",
+        "فيما",
+        "بينما",
+        "لكن",
+        "the",
+        "and",
+        "that",
+        "which",
+        "with",
+        "from",
+        "about",
+        "than",
+    )
+}
+
+
 def number_conflicts(
     quantities: Sequence[Located[Quantity]], ctx: Context, passage_start: dict
 ) -> list[Finding]:
     """Return different figures for the same counted thing in aligned reports."""
     findings: list[Finding] = []
     seen: set[tuple[str, ...]] = set()
-    skip = {"year", "ordinal", "percent"}
+    skip = {"year", "ordinal", "percent", "fraction"}
     for eid, a, b in _facet_pairs(quantities, ctx, passage_start):
         qa, qb = a.fact, b.fact
         if not qa.noun_key or skip & (set(qa.qualifiers) | set(qb.qualifiers)):
             continue
         if not same_counted_thing(qa, qb):
             continue
+        context_a, increment_a, stance_a = _context(ctx, a)
+        context_b, increment_b, stance_b = _context(ctx, b)
+        if increment_a or increment_b or stance_a != stance_b:
+            continue
+        casualty = bool(CASUALTY & set(qa.qualifiers) & set(qb.qualifiers))
+        if not casualty and not (context_a & context_b):
+            continue  # 14 drones took part vs 3 drones hit: not the same count
         pa, pb = ctx.published.get(a.document), ctx.published.get(b.document)
         later = None
         if pa and pb and pa != pb:
             later = qb if _later(pb, pa) else qa
-            if later.value > min(qa.value, qb.value) and "updated" in later.qualifiers:
-                continue
+            rose = later.value > min(qa.value, qb.value)
+            hours = abs((_naive(pa) - _naive(pb)).total_seconds()) / 3600
+            if rose and ("updated" in later.qualifiers or (casualty and hours >= 2)):
+                continue  # a toll that rose in a later report is an update
         if _compatible(qa, qb, later):
             continue
         exact = not (qa.approximate or qb.approximate or qa.bound or qb.bound)

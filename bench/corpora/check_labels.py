@@ -2,7 +2,7 @@
 
 Usage:
     python bench/corpora/check_labels.py bench/corpora/seeds_labels.json \
-        bench/corpora/dev/labels.json
+        bench/corpora/dev_labels.json
     python bench/corpora/check_labels.py LABELS.json --root DIR
 
 Checks (exit 1 on any error, 0 otherwise):

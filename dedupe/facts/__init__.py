@@ -262,23 +262,42 @@ def _sentence(text: str, span: tuple[int, int, int], fact: object) -> tuple[int,
 
 
 def _action(words: list, start: int, end: int) -> str:
-    """Return the action class named nearest to the date at [start, end) in its passage."""
-    best: tuple[int, str] | None = None
+    """Return the action class that the date at [start, end) dates: the nearest action word
+    before it in its passage (Arabic and English put the date after its verb), or after it
+    when the date opens the sentence (في يوم الجمعة، قال ...)."""
     position = [i for i, w in enumerate(words) if w.start < end and start < w.end]
     if not position:
         return ""
     first, last = position[0], position[-1]
-    for i, w in enumerate(words):
-        if first <= i <= last:
-            continue
-        distance = first - i if i < first else i - last
-        if distance > ACTION_WINDOW:
-            continue
-        kind = _ACTION_OF.get(w.stem) or _ACTION_OF.get(w.norm)
-        if kind is None:
-            continue
-        # the words before a date more often name what it dates (يجتمع ... يوم الأحد)
-        rank = distance * 2 - (1 if i < first else 0)
-        if best is None or rank < best[0]:
-            best = (rank, kind)
-    return best[1] if best else ""
+    for i in range(first - 1, max(-1, first - 1 - ACTION_WINDOW), -1):
+        kind = _action_of(words[i])
+        if kind:
+            return kind
+    for i in range(last + 1, min(len(words), last + 1 + ACTION_WINDOW)):
+        if words[i].stem in _REFERENCE_EVENT:
+            break  # "... اليوم الجمعة ... بعد السيول": what follows بعد is another event
+        kind = _action_of(words[i])
+        if kind:
+            return kind
+    return ""
+
+
+_REFERENCE_EVENT = {
+    normalize(w) for w in ("بعد", "قبل", "منذ", "إثر", "عقب", "after", "before", "since")
+}
+
+
+_SUFFIXES = ("هما", "هم", "ها", "ه")
+
+
+def _action_of(word: object) -> str:
+    for form in (word.stem, word.norm):  # type: ignore[attr-defined]
+        kind = _ACTION_OF.get(form)
+        if kind:
+            return kind
+        for suffix in _SUFFIXES:
+            if form.endswith(suffix) and len(form) - len(suffix) >= 3:
+                kind = _ACTION_OF.get(form[: -len(suffix)])
+                if kind:
+                    return kind
+    return ""
