@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import polars as pl
+
 from dedupe.cluster import Clustering
 from dedupe.facts import Facts, Located
 from dedupe.facts.dates import DateMention
@@ -43,37 +45,50 @@ class Context:
     paths: dict[str, str]
     published: dict[str, datetime | None]
     group: dict[str, str]  # document → its duplicate-group representative
-    passage_event: dict[tuple[str, int], str]  # (document, passage start) → event id
+    passage_event: dict[tuple[str, int], set[str]]  # (document, passage start) → event ids
     facets: list[tuple[str, set[tuple[str, int]]]]  # (event id, {(document, passage start)})
+    aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]]  # strongly aligned pairs
 
 
-def build_context(corpus: Corpus, clustering: Clustering | None) -> Context:
+def build_context(
+    corpus: Corpus, clustering: Clustering | None, align_threshold: float = 1.0
+) -> Context:
     """Return the lookup tables the checks share."""
     docs = corpus.documents
     texts = dict(zip(docs["id"], docs["text"], strict=True))
     paths = dict(zip(docs["id"], docs["path"], strict=True))
     published = {d: parse_published(p) for d, p in zip(docs["id"], docs["published"], strict=True)}
     group: dict[str, str] = {d: d for d in texts}
-    passage_event: dict[tuple[str, int], str] = {}
+    passage_event: dict[tuple[str, int], set[str]] = defaultdict(set)
     facets: list[tuple[str, set[tuple[str, int]]]] = []
+    aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]] = []
     if clustering is not None:
         frame = clustering.units.frame
         for doc, g in zip(frame["document"], frame["group"], strict=True):
             group[doc] = g
         for eid, rows in clustering.members.items():
             for r in rows:
-                passage_event[(frame["document"][r], frame["start"][r])] = eid
+                passage_event[(frame["document"][r], frame["start"][r])].add(eid)
         for eid, event_facets in clustering.facets.items():
             for facet in event_facets:
                 facets.append((eid, {(frame["document"][r], frame["start"][r]) for r in facet}))
-    return Context(texts, paths, published, group, passage_event, facets)
+        strong = clustering.pairs.filter(pl.col("score") >= align_threshold)
+        for i, j in strong.select("i", "j").iter_rows():
+            a = (frame["document"][i], frame["start"][i])
+            b = (frame["document"][j], frame["start"][j])
+            common = passage_event.get(a, set()) & passage_event.get(b, set())
+            if common:
+                aligned.append((min(common, key=_natural), a, b))
+    return Context(texts, paths, published, group, passage_event, facets, aligned)
 
 
 def find_inconsistencies(
-    corpus: Corpus, clustering: Clustering | None, facts: Facts
+    corpus: Corpus, clustering: Clustering | None, facts: Facts, align_threshold: float = 0.5
 ) -> tuple[Finding, ...]:
-    """Return the findings of all checks, deduplicated, most severe first."""
-    ctx = build_context(corpus, clustering)
+    """Return the findings of all checks, deduplicated, most severe first. Facts are compared
+    between passages of one aligned facet and between passages whose pair score reaches
+    ``align_threshold``."""
+    ctx = build_context(corpus, clustering, align_threshold)
     passage_start = {
         (doc, index): start
         for doc, index, start in corpus.passages.select("document", "index", "start").iter_rows()
@@ -154,8 +169,8 @@ def _severity(confidence: float, strong: bool) -> str:
 def _event_of(ctx: Context, items: Iterable[Located], passage_start: dict) -> str | None:
     votes: dict[str, int] = defaultdict(int)
     for it in items:
-        eid = ctx.passage_event.get((it.document, passage_start.get((it.document, it.passage), -1)))
-        if eid:
+        key = (it.document, passage_start.get((it.document, it.passage), -1))
+        for eid in ctx.passage_event.get(key, ()):
             votes[eid] += 1
     return max(sorted(votes), key=lambda e: votes[e]) if votes else None
 
@@ -345,18 +360,34 @@ def _most_common(values: Sequence[str]) -> str:
 
 
 def _facet_pairs(
-    items: Sequence[Located], ctx: Context, passage_start: dict
-) -> Iterable[tuple[str, Located, Located]]:
-    """Yield (event, a, b) for facts of different reports that sit in one aligned facet."""
+    items: Sequence[Located], ctx: Context, passage_start: dict, *, direct: bool = False
+) -> Iterable[tuple[str | None, Located, Located]]:
+    """Yield (event, a, b) for facts of different reports that sit in one aligned facet, and
+    with ``direct`` also in two passages of one event aligned directly."""
     where: dict[tuple[str, int], list[Located]] = defaultdict(list)
     for it in items:
         where[(it.document, passage_start.get((it.document, it.passage), -1))].append(it)
+    done: set[tuple[int, int]] = set()
+
+    def pairs(eid: str | None, first: list[Located], second: list[Located] | None):
+        combos = (
+            ((a, b) for i, a in enumerate(first) for b in first[i + 1 :])
+            if second is None
+            else ((a, b) for a in first for b in second)
+        )
+        for a, b in combos:
+            key = (min(id(a), id(b)), max(id(a), id(b)))
+            if key in done:
+                continue
+            if ctx.group.get(a.document, a.document) != ctx.group.get(b.document, b.document):
+                done.add(key)
+                yield eid, a, b
+
     for eid, members in ctx.facets:
-        located = [it for key in sorted(members) for it in where.get(key, [])]
-        for i, a in enumerate(located):
-            for b in located[i + 1 :]:
-                if ctx.group.get(a.document, a.document) != ctx.group.get(b.document, b.document):
-                    yield eid, a, b
+        yield from pairs(eid, [it for key in sorted(members) for it in where.get(key, [])], None)
+    for eid, a_key, b_key in ctx.aligned if direct else ():
+        if a_key in where and b_key in where:
+            yield from pairs(eid, where[a_key], where[b_key])
 
 
 def _date_value(d: DateMention) -> tuple[str, str]:
@@ -366,6 +397,18 @@ def _date_value(d: DateMention) -> tuple[str, str]:
             span += f" ({WEEKDAYS_EN[d.weekday]})"
         return d.text, span
     return d.text, WEEKDAYS_EN[d.weekday] if d.weekday is not None else normalize(d.text)
+
+
+def _tense(d: DateMention, published: datetime | None) -> str:
+    """Return 'past', 'future' or '' for a resolved date relative to its publication day."""
+    if published is None or d.earliest is None or d.latest is None:
+        return ""
+    day = published.date()
+    if d.latest < day:
+        return "past"
+    if d.earliest > day:
+        return "future"
+    return ""
 
 
 def date_conflicts(
@@ -401,6 +444,10 @@ def date_conflicts(
         if da.kind in ("year", "month") or db.kind in ("year", "month"):
             continue
         resolved = None not in (da.earliest, da.latest, db.earliest, db.latest)
+        tense_a = _tense(da, ctx.published.get(a.document))
+        tense_b = _tense(db, ctx.published.get(b.document))
+        if {tense_a, tense_b} == {"past", "future"}:
+            continue  # a plan and a report of something done are two occurrences
         if resolved:
             if da.earliest <= db.latest and db.earliest <= da.latest:  # type: ignore[operator]
                 continue
@@ -541,8 +588,8 @@ def number_conflicts(
     """Return different figures for the same counted thing in aligned reports."""
     findings: list[Finding] = []
     seen: set[tuple[str, ...]] = set()
-    skip = {"year", "ordinal", "percent", "fraction"}
-    for eid, a, b in _facet_pairs(quantities, ctx, passage_start):
+    skip = {"year", "ordinal", "fraction"}
+    for eid, a, b in _facet_pairs(quantities, ctx, passage_start, direct=True):
         qa, qb = a.fact, b.fact
         if not qa.noun_key or skip & (set(qa.qualifiers) | set(qb.qualifiers)):
             continue
@@ -553,8 +600,11 @@ def number_conflicts(
         if increment_a or increment_b or stance_a != stance_b:
             continue
         casualty = bool(CASUALTY & set(qa.qualifiers) & set(qb.qualifiers))
-        if not casualty and not (context_a & context_b):
+        shared = context_a & context_b
+        if not casualty and not shared:
             continue  # 14 drones took part vs 3 drones hit: not the same count
+        if "percent" in qa.qualifiers and len(shared) < 2:
+            continue  # percentages of what: the words around them must agree
         pa, pb = ctx.published.get(a.document), ctx.published.get(b.document)
         later = None
         if pa and pb and pa != pb:

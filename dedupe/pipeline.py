@@ -39,7 +39,9 @@ def run(
     near = find_duplicates(corpus, settings)
     embedder = make_embedder(settings, progress=progress)
     clustering = cluster_events(corpus, embedder, settings, near.representative)
-    findings = find_inconsistencies(corpus, clustering, extract_facts(corpus))
+    findings = find_inconsistencies(
+        corpus, clustering, extract_facts(corpus), settings.align_threshold
+    )
     meta = {
         "name": "dedupe",
         "version": __version__,
