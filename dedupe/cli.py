@@ -121,6 +121,8 @@ def cli() -> None:
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
+    """Return the settings from the config file (or the nearest pyproject.toml) with the
+    flags that were given applied on top."""
     base = load_settings(config, search_from=Path.cwd())
     return base.merged(overrides)
 
@@ -234,6 +236,112 @@ def compare(
     else:
         for number, result in enumerate(results):
             click.echo(("\n" if number else "") + render_comparison(result, settings), nl=False)
+    return 0
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--state",
+    "state_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="State directory of what earlier checks saw (created on the first check).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file of accepted findings (written by `dedupe baseline`); they are not reported.",
+)
+@click.option("--rebuild", is_flag=True, help="Ignore the existing state and build it anew.")
+@common_options
+@output_options
+def check(
+    folder: Path,
+    state_dir: Path,
+    baseline: Path | None,
+    rebuild: bool,
+    config: Path | None,
+    manifest: Path | None,
+    model: str | None,
+    quiet: bool,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    exit_zero: bool,
+) -> int:
+    """Check the articles of FOLDER that the state has not seen against everything seen
+    before; report only what is new, then add them to the state.
+
+    Exits 1 when a new finding reaches --fail-on (default: warning), 0 otherwise.
+    """
+    from dedupe.baseline import load_baseline
+    from dedupe.pipeline import check as run_check
+
+    settings = _settings(config, model=model, check_fail_on=fail_on)
+    baseline_path = baseline or (Path(settings.baseline) if settings.baseline else None)
+    accepted = load_baseline(baseline_path) if baseline_path else None
+    exclude = [output] if output is not None else []
+    result = run_check(
+        folder,
+        state_dir,
+        settings,
+        manifest=manifest,
+        baseline=accepted,
+        rebuild=rebuild,
+        exclude=exclude,
+    )
+    if not quiet:
+        paths = dict(
+            zip(
+                result.report.corpus.documents["id"],
+                result.report.corpus.documents["path"],
+                strict=True,
+            )
+        )
+        for doc in result.new_documents:
+            click.echo(f"dedupe: new article {paths[doc]} ({doc})", err=True)
+        if result.suppressed:
+            click.echo(
+                f"dedupe: {len(result.suppressed)} finding(s) accepted in the baseline not shown",
+                err=True,
+            )
+    _emit(result.report, fmt, output, quiet)
+    return exit_code(result.report, settings.check_fail_on, exit_zero)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Accept every finding stored in this check state (default: analyse FOLDER now).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Baseline file to write (default: the `baseline` setting, else dedupe-baseline.json).",
+)
+@common_options
+def baseline(
+    folder: Path,
+    state_dir: Path | None,
+    baseline: Path | None,
+    config: Path | None,
+    manifest: Path | None,
+    model: str | None,
+    quiet: bool,
+) -> int:
+    """Accept the current findings: write them to the baseline file, so later checks do not
+    report them again. The only command that changes the baseline."""
+    from dedupe.pipeline import accept_findings
+
+    settings = _settings(config, model=model)
+    path = baseline or Path(settings.baseline or "dedupe-baseline.json")
+    count = accept_findings(folder, path, settings, state_dir=state_dir, manifest=manifest)
+    if not quiet:
+        click.echo(f"dedupe: {count} accepted finding(s) in {path}", err=True)
     return 0
 
 

@@ -48,6 +48,7 @@ class Context:
     passage_event: dict[tuple[str, int], set[str]]  # (document, passage start) → event ids
     facets: list[tuple[str, set[tuple[str, int]]]]  # (event id, {(document, passage start)})
     aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]]  # strongly aligned pairs
+    pair_score: dict[frozenset[tuple[str, int]], float]  # passage pair → its alignment score
 
 
 def build_context(
@@ -62,6 +63,7 @@ def build_context(
     passage_event: dict[tuple[str, int], set[str]] = defaultdict(set)
     facets: list[tuple[str, set[tuple[str, int]]]] = []
     aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]] = []
+    pair_score: dict[frozenset[tuple[str, int]], float] = {}
     if clustering is not None:
         frame = clustering.units.frame
         for doc, g in zip(frame["document"], frame["group"], strict=True):
@@ -72,6 +74,14 @@ def build_context(
         for eid, event_facets in clustering.facets.items():
             for facet in event_facets:
                 facets.append((eid, {(frame["document"][r], frame["start"][r]) for r in facet}))
+        for i, j, score in clustering.pairs.select("i", "j", "score").iter_rows():
+            key = frozenset(
+                [
+                    (frame["document"][i], frame["start"][i]),
+                    (frame["document"][j], frame["start"][j]),
+                ]
+            )
+            pair_score[key] = score
         strong = clustering.pairs.filter(pl.col("score") >= align_threshold)
         for i, j in strong.select("i", "j").iter_rows():
             a = (frame["document"][i], frame["start"][i])
@@ -79,7 +89,7 @@ def build_context(
             common = passage_event.get(a, set()) & passage_event.get(b, set())
             if common:
                 aligned.append((min(common, key=_natural), a, b))
-    return Context(texts, paths, published, group, passage_event, facets, aligned)
+    return Context(texts, paths, published, group, passage_event, facets, aligned, pair_score)
 
 
 def find_inconsistencies(
@@ -399,6 +409,81 @@ def _date_value(d: DateMention) -> tuple[str, str]:
     return d.text, WEEKDAYS_EN[d.weekday] if d.weekday is not None else normalize(d.text)
 
 
+WEEKDAY_ONLY_ALIGNMENT = 0.6
+PLACE_WINDOW = 4  # words either side of a date where its place is named
+_PLACE_PREPOSITIONS = {normalize(w) for w in ("في", "إلى", "الى", "in", "at", "to")}
+_NOT_PLACES = {
+    normalize(w)
+    for w in (
+        "وقت",
+        "إطار",
+        "ظل",
+        "حين",
+        "أثناء",
+        "مقابل",
+        "سياق",
+        "ضوء",
+        "مجال",
+        "حال",
+        "حالة",
+        "بداية",
+        "نهاية",
+        "مطلع",
+        "منتصف",
+        "أعقاب",
+        "خضم",
+        "غضون",
+        "صباح",
+        "مساء",
+        "ليلة",
+        "الساعات",
+        "الأيام",
+        "ساعة",
+        "مؤتمر",
+        "بيان",
+        "تصريحات",
+        "وقت",
+        "time",
+        "the",
+        "a",
+    )
+}
+
+
+def _places(ctx: Context, item: Located[DateMention]) -> set[str]:
+    """Return the place names written next to a date (the rare word after في/إلى/in/at), so a
+    meeting in one city is not compared with a meeting in another."""
+    from dedupe.cluster import word_weight
+
+    s, e = item.sentence
+    text = ctx.texts[item.document]
+    words = tokenize(text[s:e], offset=s)
+    d = item.fact
+    inside = [k for k, w in enumerate(words) if w.start < d.end and d.start < w.end]
+    if not inside:
+        return set()
+    near = [
+        k
+        for k in range(max(0, inside[0] - PLACE_WINDOW), min(len(words), inside[-1] + PLACE_WINDOW))
+        if k not in inside
+    ]
+    places: set[str] = set()
+    for k in near:
+        w = words[k]
+        if w.norm not in _PLACE_PREPOSITIONS and w.prefix not in ("ب", "في"):
+            continue
+        start = k if w.prefix in ("ب",) and w.norm not in _PLACE_PREPOSITIONS else k + 1
+        for nxt in words[start : start + 2]:
+            if k in inside or nxt.stem in _NOT_PLACES or nxt.norm in _NOT_PLACES:
+                break
+            light = nxt.surface[len(nxt.prefix) :]
+            lang = "ar" if ARABIC_LETTER.search(light) else "en"
+            if len(nxt.stem) >= 3 and word_weight(light.lower(), lang) >= 3.5:
+                places.add(nxt.stem)
+                break
+    return places
+
+
 def _tense(d: DateMention, published: datetime | None) -> str:
     """Return 'past', 'future' or '' for a resolved date relative to its publication day."""
     if published is None or d.earliest is None or d.latest is None:
@@ -443,6 +528,9 @@ def date_conflicts(
         da, db = a.fact, b.fact
         if da.kind in ("year", "month") or db.kind in ("year", "month"):
             continue
+        place_a, place_b = _places(ctx, a), _places(ctx, b)
+        if place_a and place_b and not place_a & place_b:
+            continue  # talks in one city and talks in another are two meetings
         resolved = None not in (da.earliest, da.latest, db.earliest, db.latest)
         tense_a = _tense(da, ctx.published.get(a.document))
         tense_b = _tense(db, ctx.published.get(b.document))
@@ -456,6 +544,14 @@ def date_conflicts(
         elif da.weekday is not None and db.weekday is not None and da.weekday != db.weekday:
             if ctx.published.get(a.document) or ctx.published.get(b.document):
                 continue  # one side resolves and the other does not: not comparable
+            key = frozenset(
+                [
+                    (a.document, passage_start.get((a.document, a.passage), -1)),
+                    (b.document, passage_start.get((b.document, b.passage), -1)),
+                ]
+            )
+            if ctx.pair_score.get(key, 0.0) < WEEKDAY_ONLY_ALIGNMENT:
+                continue  # bare weekdays, no dates: only passages that clearly align
             strong = False
             confidence = 0.6
         else:

@@ -49,7 +49,9 @@ class Settings:
     weight_lexical: float = 0.35
     weight_anchors: float = 0.2
     # reporting
-    fail_on: str = "never"
+    fail_on: str = "never"  # for `dedupe run`
+    check_fail_on: str = "warning"  # for `dedupe check`
+    baseline: str | None = None  # accepted findings, for `dedupe check` and `dedupe baseline`
     max_annotations: int = 20
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -79,8 +81,11 @@ class Settings:
             raise ConfigError("embed_floor must be below embed_ceiling, both in [0, 1]")
         if self.lexical_ceiling <= 0:
             raise ConfigError(f"lexical_ceiling must be positive, got {self.lexical_ceiling}")
-        if self.fail_on not in FAIL_ON:
-            raise ConfigError(f"fail_on must be one of {', '.join(FAIL_ON)}, got {self.fail_on!r}")
+        for name in ("fail_on", "check_fail_on"):
+            if getattr(self, name) not in FAIL_ON:
+                raise ConfigError(
+                    f"{name} must be one of {', '.join(FAIL_ON)}, got {getattr(self, name)!r}"
+                )
         return self
 
     def to_dict(self) -> dict[str, Any]:

