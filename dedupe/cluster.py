@@ -33,7 +33,6 @@ EDGE_FLOOR = 0.25  # pairs scoring below this are not kept at all
 MAX_COMPONENT = 4000  # average-link runs on dense matrices of at most this size
 ALL_PAIRS_DOCS = 400  # below this many documents every cross-document pair is scored
 NEIGHBOURS = 40  # above it, each document is compared with its nearest neighbours only
-EVENT_RELATED = 0.3  # mean pair score between two facets that counts as fully related
 
 
 @lru_cache(maxsize=200_000)
@@ -316,7 +315,7 @@ def cluster_events(
         for f in _average_link(n, pairs, settings.align_threshold)
         if len({groups[r] for r in f}) >= 2
     ]
-    merged = _merge_facets(facets, pairs, groups, settings.event_threshold)
+    merged = _merge_facets(facets, units, groups, settings)
     merged.sort(key=lambda fs: (-len({groups[r] for f in fs for r in f}), min(min(f) for f in fs)))
     events: list[Event] = []
     members: dict[str, list[int]] = {}
@@ -383,15 +382,21 @@ def _attach(
 
 
 def _merge_facets(
-    facets: list[list[int]], pairs: pl.DataFrame, groups: list[str], threshold: float
+    facets: list[list[int]],
+    units: PassageUnits,
+    groups: list[str],
+    settings: Settings,
 ) -> list[list[list[int]]]:
     """Return facets grouped into events: average link on a facet similarity that needs both
-    the same documents (overlap coefficient of their document sets) and related passages (mean
-    pair score between them)."""
+    the same documents (overlap coefficient of their document sets, two or more in common) and
+    close content (cosine of the facets' centroid vectors, rescaled from the embedding floor)."""
     if len(facets) < 2:
         return [[f] for f in facets]
-    score = {(a, b): v for a, b, v in pairs.select("i", "j", "score").iter_rows()}
     docs = [{groups[r] for r in f} for f in facets]
+    centroids = np.stack([units.vectors[f].mean(axis=0) for f in facets])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9
+    cosines = centroids @ centroids.T
+    span = (settings.embed_ceiling - settings.embed_floor) / 2
     k = len(facets)
     sim = np.zeros((k, k))
     for x in range(k):
@@ -400,19 +405,13 @@ def _merge_facets(
             if common < 2:
                 continue
             overlap = common / min(len(docs[x]), len(docs[y]))
-            between = [
-                score.get((a, b), score.get((b, a), 0.0))
-                for a in facets[x]
-                for b in facets[y]
-                if groups[a] != groups[b]
-            ]
-            related = float(np.mean(between)) if between else 0.0
-            sim[x, y] = sim[y, x] = overlap * min(1.0, related / EVENT_RELATED)
+            related = float(np.clip((cosines[x, y] - settings.embed_floor) / span, 0.0, 1.0))
+            sim[x, y] = sim[y, x] = overlap * related
     dist = 1.0 - sim
     np.fill_diagonal(dist, 0.0)
     flat = fcluster(
         linkage(squareform(dist, checks=False), method="average"),
-        t=1.0 - threshold,
+        t=1.0 - settings.event_threshold,
         criterion="distance",
     )
     out: dict[int, list[list[int]]] = {}
