@@ -17,7 +17,7 @@ from dedupe.embed import Embedder
 from dedupe.errors import ConfigError
 from dedupe.ingest import ingest_files, ingest_texts
 from dedupe.models import Corpus
-from dedupe.neardup import MinHashParams, document_texts, shingle_set, signatures
+from dedupe.neardup import MinHashParams, document_texts, text_signatures
 from dedupe.settings import Settings
 
 MAX_ALIGNED = 5
@@ -76,9 +76,7 @@ def compare_corpus(corpus: Corpus, embedder: Embedder, settings: Settings) -> Co
     a_id, b_id = docs["id"][0], docs["id"][1]
     params = MinHashParams.from_settings(settings)
     units_text = dict(document_texts(corpus).iter_rows())
-    sigs = signatures(
-        [shingle_set(units_text.get(d, ""), params.shingle_size) for d in (a_id, b_id)], params
-    )
+    sigs = text_signatures([units_text.get(d, "") for d in (a_id, b_id)], params)
     jaccard = float((sigs[0] == sigs[1]).mean())
     units = passage_units(corpus, embedder)
     pairs = score_all(units, settings).sort("score", descending=True)

@@ -9,8 +9,10 @@ links only (never of raw band collisions).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -20,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 from dedupe.models import Corpus, DuplicateGroup
 from dedupe.settings import Settings
-from dedupe.text import shingles, stems, vocabulary
+from dedupe.text import stems, vocabulary
 
 MAX_BUCKET = 500  # a band bucket larger than this is boilerplate shared by many texts
 
@@ -43,7 +45,7 @@ class MinHashParams:
     bands: int
     rows: int
     datasketch: str
-    hashfunc: str = "sha1_hash32"
+    hashfunc: str = "sha1-64 per word, multiply-add mixed per shingle, low 32 bits"
     tokens: str = "clitic-stripped normalized words"
 
     @classmethod
@@ -67,26 +69,81 @@ class MinHashParams:
         return {f: getattr(self, f) for f in self.__dataclass_fields__}
 
 
-def shingle_set(text: str, size: int) -> set[str]:
-    """Return the word shingles of ``text`` in matching form (clitics split per its vocabulary)."""
-    return shingles(stems(text, vocabulary(text)), size)
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+     0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
+    dtype=np.uint64,
+)  # fmt: skip
+PARALLEL_MIN_TEXTS = 400  # below this, worker processes cost more than they save
 
 
-def signatures(shingle_sets: Sequence[set[str]], params: MinHashParams) -> np.ndarray:
-    """Return an (n, num_perm) array of MinHash signatures, one row per shingle set."""
-    out = np.empty((len(shingle_sets), params.num_perm), dtype=np.uint64)
+@lru_cache(maxsize=1_000_000)
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.sha1(word.encode("utf-8")).digest()[:8], "little")
+
+
+def shingle_hashes(text: str, size: int) -> np.ndarray:
+    """Return the distinct 32-bit hashes of the ``size``-word shingles of ``text`` in matching
+    form (clitics split per the text's own vocabulary). Each word is hashed once (SHA-1,
+    cached) and a shingle's hash mixes its words' hashes, so no shingle string is built."""
+    words = stems(text, vocabulary(text))
+    if not words:
+        return np.zeros(0, dtype=np.uint32)
+    h = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
+    width = min(size, len(h))
+    with np.errstate(over="ignore"):
+        mixed = np.zeros(len(h) - width + 1, dtype=np.uint64)
+        for k in range(width):
+            mixed = mixed * _MIX[k % len(_MIX)] + h[k : len(h) - width + 1 + k]
+        mixed ^= mixed >> np.uint64(29)
+        mixed *= _MIX[4]
+        mixed ^= mixed >> np.uint64(32)
+    return np.unique((mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def signatures(hash_sets: Sequence[np.ndarray], params: MinHashParams) -> np.ndarray:
+    """Return an (n, num_perm) array of datasketch MinHash signatures, one row per set of
+    shingle hashes (see :func:`shingle_hashes`)."""
+    out = np.empty((len(hash_sets), params.num_perm), dtype=np.uint64)
     template = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=params.scheme)
-    for i, items in enumerate(shingle_sets):
+    for i, items in enumerate(hash_sets):
         m = MinHash(
             num_perm=params.num_perm,
             seed=params.seed,
             scheme=params.scheme,
+            hashfunc=_identity,
             permutations=template.permutations,
         )
-        if items:
-            m.update_batch([s.encode("utf-8") for s in items])
+        if len(items):
+            m.update_batch(items.tolist())
         out[i] = m.hashvalues
     return out
+
+
+def _signatures_of_texts(args: tuple[list[str], MinHashParams]) -> np.ndarray:
+    texts, params = args
+    return signatures([shingle_hashes(t, params.shingle_size) for t in texts], params)
+
+
+def text_signatures(
+    texts: Sequence[str], params: MinHashParams, workers: int | None = None
+) -> np.ndarray:
+    """Return the signatures of ``texts``, computed on every core for large inputs."""
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(texts) < PARALLEL_MIN_TEXTS:
+        return _signatures_of_texts((list(texts), params))
+    import multiprocessing
+
+    step = -(-len(texts) // (workers * 4))
+    chunks = [(list(texts[i : i + step]), params) for i in range(0, len(texts), step)]
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with context.Pool(workers) as pool:
+        parts = pool.map(_signatures_of_texts, chunks)
+    return np.vstack(parts) if parts else np.empty((0, params.num_perm), dtype=np.uint64)
 
 
 def band_keys(sigs: np.ndarray, ids: Sequence[str], params: MinHashParams) -> pl.DataFrame:
@@ -204,7 +261,7 @@ def find_duplicates(
     units = document_texts(corpus)
     ids = list(units["id"])
     texts = list(units["text"])
-    sigs = signatures([shingle_set(t, params.shingle_size) for t in texts], params)
+    sigs = text_signatures(texts, params)
     all_ids, all_sigs = ids, sigs
     if stored is not None and len(stored[0]):
         all_ids = [*stored[0], *ids]
@@ -248,18 +305,15 @@ def _passage_reuse(
     if passages.height < 2:
         return []
     params = MinHashParams.from_settings(settings, settings.passage_reuse_threshold)
-    rows = []
-    sets = []
-    for row in passages.iter_rows(named=True):
-        words = stems(row["text"], vocabulary(row["text"]))
-        if len(words) < settings.passage_min_words:
-            continue
-        rows.append(row)
-        sets.append(shingles(words, params.shingle_size))
+    rows = [
+        row
+        for row in passages.iter_rows(named=True)
+        if len(row["text"].split()) >= settings.passage_min_words
+    ]
     ids = [f"{r['document']}:{r['index']}" for r in rows]
     if len(ids) < 2:
         return []
-    sigs = signatures(sets, params)
+    sigs = text_signatures([r["text"] for r in rows], params)
     index = {x: i for i, x in enumerate(ids)}
     verified = verify(
         candidate_pairs(band_keys(sigs, ids, params)), sigs, index, settings.passage_reuse_threshold

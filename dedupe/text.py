@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Harakat, Quranic annotation marks, superscript alef and tatweel: dropped for matching.
 _DROP = frozenset(
@@ -75,8 +76,16 @@ def strip_marks(text: str) -> str:
     return "".join(ch for ch in text if ch not in _DROP)
 
 
+_TABLE = str.maketrans({**{ch: None for ch in _DROP}, **_FOLD})
+# ASCII and the Arabic block, less U+0675-U+0678, the only ones there that NFKC changes
+_ASCII_OR_ARABIC = re.compile(r"[\x00-\x7f\u0600-\u0674\u0679-\u06ff]*")
+
+
 def normalize(text: str) -> str:
-    """Return the matching form of ``text`` (see :func:`normalize_with_offsets`)."""
+    """Return the matching form of ``text`` (see :func:`normalize_with_offsets`); a fast path
+    through one translation table when no character needs NFKC."""
+    if _ASCII_OR_ARABIC.fullmatch(text):
+        return text.translate(_TABLE).lower()
     return normalize_with_offsets(text)[0]
 
 
@@ -123,7 +132,7 @@ def word_spans(text: str) -> Iterator[tuple[int, int]]:
 
 def vocabulary(text: str) -> set[str]:
     """Return the set of normalized words in ``text``: the evidence that a bare stem exists."""
-    return {normalize(text[s:e]) for s, e in word_spans(text)}
+    return {_forms(m.group())[1] for m in _WORD.finditer(text) if m.group().strip("_")}
 
 
 def split_clitic(word: str, vocab: set[str] | None = None) -> tuple[str, str]:
@@ -133,20 +142,46 @@ def split_clitic(word: str, vocab: set[str] | None = None) -> tuple[str, str]:
     names spelled with hamza (ألكسندر) keep their first letters. Bare و ف ب ل ك are split off
     only when the stem is at least three letters and appears in ``vocab`` on its own.
     """
+    article, bare_options = _clitic_options(word)
+    if article is not None:
+        return article
+    if vocab:
+        for prefix, rest, rest_norm, inner in bare_options:
+            if rest_norm in vocab:
+                return prefix, rest
+            if inner is not None:
+                return inner
+    return "", word
+
+
+@lru_cache(maxsize=300_000)
+def _clitic_options(
+    word: str,
+) -> tuple[tuple[str, str] | None, tuple[tuple[str, str, str, tuple[str, str] | None], ...]]:
+    """Return the article split of ``word`` (or None) and, for each bare proclitic it may carry,
+    (prefix, rest, normalized rest, the split when rest itself starts with the article)."""
     for p in _ARTICLE_PREFIXES:
         if word.startswith(p) and len(word) - len(p) >= 2:
-            return p, word[len(p) :]
-    if vocab:
-        for p in _BARE_PREFIXES:
-            if word.startswith(p) and len(word) - len(p) >= 3:
-                rest = word[len(p) :]
-                rest_norm = normalize(rest)
-                if rest_norm in vocab:
-                    return p, rest
-                inner_p, inner = split_clitic(rest, None)
-                if inner_p and p in ("و", "ف", "ب", "ك") and inner_p.startswith("ال"):
-                    return p + inner_p, inner
-    return "", word
+            return (p, word[len(p) :]), ()
+    options = []
+    for p in _BARE_PREFIXES:
+        if word.startswith(p) and len(word) - len(p) >= 3:
+            rest = word[len(p) :]
+            inner = None
+            if p in ("و", "ف", "ب", "ك"):
+                for a in _ARTICLE_PREFIXES:
+                    if a.startswith("ال") and rest.startswith(a) and len(rest) - len(a) >= 2:
+                        inner = (p + a, rest[len(a) :])
+                        break
+            options.append((p, rest, normalize(rest), inner))
+    return None, tuple(options)
+
+
+@lru_cache(maxsize=300_000)
+def _forms(surface: str) -> tuple[str, str, bool]:
+    """Return (marks stripped, normalized, starts with an Arabic letter) for one word."""
+    bare = strip_marks(surface)
+    return bare, normalize(bare), bool(ARABIC_LETTER.match(bare))
 
 
 def tokenize(text: str, vocab: set[str] | None = None, *, offset: int = 0) -> list[Token]:
@@ -156,19 +191,21 @@ def tokenize(text: str, vocab: set[str] | None = None, *, offset: int = 0) -> li
     proclitics be split without cutting names that start with the same letters.
     """
     tokens: list[Token] = []
-    for s, e in word_spans(text):
-        surface = text[s:e]
-        bare = strip_marks(surface)
+    for m in _WORD.finditer(text):
+        surface = m.group()
+        if not surface.strip("_"):
+            continue
+        bare, norm, arabic = _forms(surface)
         if not bare:
             continue
-        prefix, stem = split_clitic(bare, vocab) if ARABIC_LETTER.match(bare) else ("", bare)
+        prefix, stem = split_clitic(bare, vocab) if arabic else ("", bare)
         tokens.append(
             Token(
-                start=offset + s,
-                end=offset + e,
+                start=offset + m.start(),
+                end=offset + m.end(),
                 surface=surface,
-                norm=normalize(bare),
-                stem=normalize(stem),
+                norm=norm,
+                stem=norm if not prefix else _forms(stem)[1],
                 prefix=prefix,
             )
         )
@@ -176,8 +213,19 @@ def tokenize(text: str, vocab: set[str] | None = None, *, offset: int = 0) -> li
 
 
 def stems(text: str, vocab: set[str] | None = None) -> list[str]:
-    """Return the clitic-free matching forms of the words of ``text``, in order."""
-    return [t.stem for t in tokenize(text, vocab)]
+    """Return the clitic-free matching forms of the words of ``text``, in order (the same as
+    the tokens' ``stem``, without building tokens)."""
+    out = []
+    for surface in _WORD.findall(text):
+        bare, norm, arabic = _forms(surface)
+        if not bare or not surface.strip("_"):
+            continue
+        if arabic:
+            prefix, stem = split_clitic(bare, vocab)
+            out.append(_forms(stem)[1] if prefix else norm)
+        else:
+            out.append(norm)
+    return out
 
 
 # A sentence ends at . ! ? ؟ … or ؛ followed by space or end, not inside a number (3.5).

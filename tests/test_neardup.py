@@ -12,8 +12,9 @@ from dedupe.neardup import (
     candidate_pairs,
     components,
     find_duplicates,
-    shingle_set,
+    shingle_hashes,
     signatures,
+    text_signatures,
     verify,
 )
 from dedupe.settings import Settings
@@ -131,11 +132,35 @@ def test_band_collisions_are_verified_before_linking():
 
 def test_signatures_estimate_jaccard():
     params = MinHashParams.from_settings(Settings(num_perm=256))
-    first = shingle_set(" ".join(WIRE), 3)
-    second = shingle_set(" ".join(WIRE[:3]), 3)
-    true = len(first & second) / len(first | second)
+    first = shingle_hashes(" ".join(WIRE), 3)
+    second = shingle_hashes(" ".join(WIRE[:3]), 3)
+    true = len(np.intersect1d(first, second)) / len(np.union1d(first, second))
     sigs = signatures([first, second], params)
     estimate = float((sigs[0] == sigs[1]).mean())
     assert abs(estimate - true) < 0.1
     edges = pl.DataFrame({"a": ["p", "q"], "b": ["q", "r"]})
     assert components(["p", "q", "r", "s"], edges) == [["p", "q", "r"]]
+
+
+def test_shingle_hashes_follow_the_words_not_their_spelling():
+    a = shingle_hashes("قال الرئيسُ إنّ الاجتماعَ انتهى", 3)
+    b = shingle_hashes("قال الرئيس ان الاجتماع انتهي", 3)
+    c = shingle_hashes("انتهى الاجتماع قال الرئيس إن", 3)
+    assert a.dtype == np.uint32 and len(a) == 3
+    assert np.array_equal(a, b)
+    assert len(np.intersect1d(a, c)) < len(a)
+
+
+def test_parallel_signatures_equal_serial_ones():
+    params = MinHashParams.from_settings(Settings())
+    texts = [" ".join(WIRE[i % 4 :] + OTHER[: i % 3]) + f" {i}" for i in range(40)]
+    serial = text_signatures(texts, params, workers=1)
+    import dedupe.neardup as neardup
+
+    old = neardup.PARALLEL_MIN_TEXTS
+    neardup.PARALLEL_MIN_TEXTS = 1
+    try:
+        parallel = text_signatures(texts, params, workers=2)
+    finally:
+        neardup.PARALLEL_MIN_TEXTS = old
+    assert np.array_equal(serial, parallel)
