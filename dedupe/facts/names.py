@@ -1,10 +1,12 @@
 """Person and organisation names: candidate mentions from context, and name comparison.
 
 There is no NER model. A mention is found from the words around it: a title or role phrase
-before it (الرئيس الروسي …، كبير المفاوضين …), a said-verb next to it (قال …، وكتب …), a run of
+before it (الرئيس الروسي …، كبير المفاوضين …، المحافظة …) or set off by commas after it, a
+said-verb next to it (قال …، وكتب …), a naming verb or leader noun (ويدعى …، برئاسة …), a run of
 words that are rare in general Arabic text (transliterated foreign names), or a later bare
-repetition of a name already found in the same text. Precision is preferred over recall: a
-candidate that could be a place, a verb or a common noun is dropped.
+repetition of a name already found in the same text, also when spelled slightly differently.
+Precision is preferred over recall: a candidate that could be a place, a verb or a common noun
+is dropped.
 
 Comparison works on a transliteration *skeleton* (consonant classes, no vowel letters) so that
 عليانوف / أوليانوف / Ulyanov or ويلسون / فيلسون fall together, while native Arabic names, which are
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -67,33 +69,56 @@ def _forms(words: str) -> frozenset[str]:
     return frozenset(normalize(w) for w in words.split())
 
 
-_TITLES = _forms(
-    """
-    رئيس رئيسة وزير وزيرة مبعوث مبعوثة كبير كبيرة متحدث متحدثة ناطق ناطقة مستشار مستشارة
-    مساعد مساعدة سفير سفيرة جنرال أمين أمينة زعيم زعيمة سيناتور نائب نائبة قائد قائدة عقيد عميد
-    مشير ملك ملكة أمير أميرة شيخ شيخة سيد سيدة دكتور دكتورة بروفيسور أستاذ أستاذة مدير مديرة
-    مفوض مفوضة مندوب مندوبة منسق منسقة مراسل مراسلة محلل محللة ممثل ممثلة مرشح مرشحة قاضي
-    قاضية محامي محامية بابا إمام حاكم حاكمة عمدة سكرتير سكرتيرة صهر زوجة زوج نجل نجلة شقيق
-    شقيقة مفاوض مؤسس مدرب مدربة لاعب لاعبة مهاجم مغني مغنية مطرب مطربة فنان فنانة كاتب كاتبة
-    روائي شاعر شاعرة باحث باحثة
-    """
+def _inflections(words: str, endings: Sequence[str]) -> frozenset[str]:
+    """The words and each of them with each ending (وزير → وزيرة، وزيران، وزيرات …)."""
+    return frozenset(normalize(w + e) for w in words.split() for e in ("", *endings))
+
+
+# Titles whose feminine, dual and sound plural forms are regular (وزيرة، مستشاران، المدربين).
+_TITLES_REGULAR = """
+    رئيس وزير مبعوث متحدث ناطق مستشار مساعد سفير أمين زعيم نائب قائد ملك أمير شيخ سيد دكتور
+    أستاذ مدير مفوض مندوب منسق مراسل محلل ممثل مرشح حاكم سكرتير صهر زوج نجل شقيق مفاوض مؤسس مدرب
+    لاعب مهاجم مدافع حارس هداف نجم معلق بطل ملاكم مصارع عداء سباح مطرب فنان كاتب شاعر باحث مهندس
+    طبيب مخرج مصور مذيع ناشط خبير مؤرخ معارض نظير مستثمر ملياردير قنصل والد حفيد رقيب عريف مدعي
+    مراقب روائي صحفي صحافي أكاديمي قيادي قاضي محامي مغني عضو
+"""
+_TITLES = (
+    _inflections(_TITLES_REGULAR, ("ة", "ان", "ين", "ون", "ات", "تان", "تين"))
+    | _inflections("محافظ", ("ة",))
+    | _forms(
+        """
+        كبير كبيرة حكم مقدم جنرال سيناتور عقيد عميد مشير ملازم نقيب أدميرال مارشال كولونيل بابا
+        إمام عمدة زوجة ابنة أرملة بطريرك كاردينال مطران حاخام داعية بروفيسور ولي
+        وزراء سفراء رؤساء زعماء قادة أمراء ملوك شيوخ مدراء قضاة محامون أساتذة نجوم حراس لاعبو
+        مدربو نظراء وزيرا سفيرا رئيسا
+        """
+    )
 )
 # Titles that are also ordinary adjectives: a title only inside a longer role phrase.
 _WEAK_TITLES = _forms("كبير كبيرة")
+# Titles that are also common nouns (اللواء: the brigade, a rank): titles only with the article.
+_DEFINITE_TITLES = _forms("لواء")
+_TITLES = _TITLES | _DEFINITE_TITLES
+# Plural and dual titles: the names they govern may be coordinated (الوزيران فلان وفلان).
+_GROUP_TITLES = frozenset(
+    t for t in _TITLES if t.endswith(("ان", "ين", "ون", "ات")) and t[:-2] in _TITLES
+) | _forms("وزراء سفراء رؤساء زعماء قادة وزيرا سفيرا رئيسا")
 
-_SAID_MASC = _forms(
+_SAID_REGULAR = """
+    قال أعلن أكد صرح أوضح أضاف كتب أشار حذر وصف ذكر أفاد شدد تابع اعتبر اعترف أجاب لفت أبلغ كشف
+    علق أردف استطرد نوه أعرب رحب أقر زعم
+"""
+_SAID_MASC = _forms(_SAID_REGULAR) | _forms("رأى نفى دعا روى يقول يرى يؤكد يضيف يوضح يشير")
+_SAID_FEM = _inflections(_SAID_REGULAR, ("ت", "تا", "ا", "وا")) - _SAID_MASC | _forms(
     """
-    قال أعلن أكد صرح أوضح أضاف كتب أشار حذر وصف ذكر أفاد شدد تابع اعتبر رأى نفى اعترف أجاب لفت
-    دعا أبلغ يقول يرى يؤكد
-    """
-)
-_SAID_FEM = _forms(
-    """
-    قالت أعلنت أكدت صرحت أوضحت أضافت كتبت أشارت حذرت وصفت ذكرت أفادت شددت تابعت اعتبرت رأت
-    نفت اعترفت أجابت لفتت دعت أبلغت تقول ترى تؤكد قالا قالوا
+    رأت نفت دعت روت رأوا نفوا دعوا رووا تقول ترى تؤكد تضيف توضح تشير يقولون يرون يؤكدون
     """
 )
 _SAID = _SAID_MASC | _SAID_FEM
+# Verbs that introduce a bare name (ويدعى منير، امرأة تدعى سلمى).
+_NAMING = _forms("يدعى تدعى يسمى تسمى اسمه اسمها المدعو المدعوة")
+# Nouns after which a name is the one who leads (لجنة برئاسة فلان، قوات بقيادة فلان).
+_LED_BY = _forms("برئاسة بقيادة")
 
 _FUNCTION = _forms(
     """
@@ -141,6 +166,10 @@ _ORG_NOUNS = _forms(
     """
 )
 _ROLE_LINKS = _forms("باسم لدى لشؤون")
+# Titles of those who stand for a party or a place (النائب عن الدائرة الثالثة).
+_REPRESENTATIVES = _inflections("نائب ممثل مرشح مندوب", ("ة",))
+# Nouns that carry a role phrase on after في (الباحث في شؤون …، كبير الاقتصاديين في بنك …).
+_FIELD_NOUNS = _forms("شؤون مجال قطاع")
 _PARTICLES = _forms("عبد أبو أبي أم ابن بن بنت آل ولد")
 _CONNECTORS = _forms("بن ابن بنت ولد فون فان دير دي ديل دا دو")
 # Common Arabic given names: native names are compared strictly and may be frequent words.
@@ -152,7 +181,9 @@ _GIVEN = _forms(
     أيمن إياد أسامة جابر جعفر جواد حامد حيدر خليل داود رضا زكريا زيد سلمان سيف شريف صلاح طه عاطف
     عارف عامر عباس عدنان عصام علاء عيسى غسان فؤاد فتحي فريد قاسم كمال لؤي ماهر منير موسى نادر
     ناجي نعيم هادي هيثم وسام يونس يعقوب إدريس فاطمة عائشة مريم زينب خديجة سارة ليلى هدى منى رانيا
-    ريم سلمى سميرة لينا دينا هند نادية سعاد ياسمين رشا عبير سوسن هالة رنا نوال
+    ريم سلمى سميرة لينا دينا هند نادية سعاد ياسمين رشا عبير سوسن هالة رنا نوال يسرى فراس فواز فايز
+    فاضل بسام باسل بكر بدر بشير بهاء لطفي كامل خليفة طلحة حذيفة عبيدة قتيبة معاوية لبنى لمى وفاء
+    وداد وجدي
     """
 )
 
@@ -161,6 +192,13 @@ _EN_TITLES = frozenset(
     mr mrs ms dr president minister senator envoy general secretary spokesman spokeswoman
     spokesperson ambassador chancellor governor mayor sir king queen prince princess pope adviser
     advisor aide negotiator chief premier commander judge professor rep sen gen gov
+    """.split()
+)
+_EN_PARTICLES = frozenset("al el bin ibn abu abd van von de da di du del der la le".split())
+_EN_ORG_NOUNS = frozenset(
+    """
+    organisation organization group company charity agency firm party ministry newspaper channel
+    bank network foundation union council committee university fund
     """.split()
 )
 _EN_SAID = frozenset("said says told wrote added announced stated warned".split())
@@ -176,7 +214,7 @@ _EN_STOP = frozenset(
 
 _RARE_ZIPF = 2.8  # below: rare enough in general Arabic text to suggest a transliterated name
 _COMMON_ZIPF = 5.3  # at or above: a function-like word, never part of a name unless a given name
-_EVIDENCE_RANK = {"role": 0, "said_verb": 1, "rare_sequence": 2, "repeated": 3}
+_EVIDENCE_RANK = {"role": 0, "named": 1, "said_verb": 2, "rare_sequence": 3, "repeated": 4}
 
 
 # --- word frequency and word shape ------------------------------------------------------------
@@ -246,9 +284,9 @@ def _conjugates(stem: str) -> bool:
         return True
     if stem[0] in "يتن":
         rests = [stem[1:]]
-        if stem.endswith("ي") and len(stem) >= 5:
+        if stem.endswith("ي") and len(stem) >= 4:
             rests.append(stem[1:-1])
-        if stem.endswith("ان") and len(stem) >= 6:
+        if stem.endswith(("ان", "ون", "ين")) and len(stem) >= 6:
             rests.append(stem[1:-2])
         for rest in rests:
             third = [_zipf("ي" + rest + "ون"), _zipf("ي" + rest + "ان")]
@@ -256,6 +294,10 @@ def _conjugates(stem: str) -> bool:
             if max(third) >= 2.0 and sum(z >= 1.0 for z in third + second) >= 2:
                 return True
     if stem.endswith("ا") and len(stem) >= 4 and _zipf(stem[:-1] + "ت") >= 3.0:
+        return True
+    if stem.endswith("ت") and len(stem) >= 4 and _zipf(stem[:-1] + "وا") >= 2.0:
+        return True
+    if stem.endswith("وا") and len(stem) >= 5 and _zipf(stem[:-2] + "ت") >= 2.5:
         return True
     return _zipf(stem + "وا") >= 2.0 and _zipf(stem + "ت") >= 2.5
 
@@ -269,18 +311,50 @@ def _inflected(stem: str) -> bool:
     for suffix in _PRONOUN_SUFFIXES:
         base = stem[: -len(suffix)]
         if stem.endswith(suffix) and len(base) >= 2:
-            if _zipf(base) >= 3.0 or (base.endswith("ت") and _zipf(base[:-1] + "ه") >= 3.0):
+            floor = 4.5 if suffix == "نا" else 3.0  # many given names end in نا (إيلينا)
+            if _zipf(base) >= floor or (base.endswith("ت") and _zipf(base[:-1] + "ه") >= 3.0):
                 return True
             for subject in ("تمو", "و"):
                 if base.endswith(subject) and _zipf(base[: -len(subject)]) >= 3.0:
                     return True
     if stem.endswith("ه") and len(stem) >= 4 and _zipf(stem[:-1]) >= 4.0:
         return True
+    if stem.endswith("ته") and len(stem) >= 5 and _zipf(stem[:-2] + "ه") >= 3.0:
+        return True
     for suffix in ("تين", "تان", "ات"):
         base = stem[: -len(suffix)]
         if stem.endswith(suffix) and len(base) >= 2 and _zipf(base + "ه") >= 3.0:
             return True
     return False
+
+
+@lru_cache(maxsize=65536)
+def _plural(stem: str) -> bool:
+    """True for a sound plural or dual of a known word (مصنعون، عملان، ناجين، كينيين)."""
+    if len(stem) >= 6 and stem.endswith(("يين", "يون")):
+        return True
+    for suffix, other in (("ون", "ين"), ("ين", "ون"), ("ان", "ين"), ("ات", "")):
+        base = stem[: -len(suffix)]
+        if not stem.endswith(suffix) or len(base) < 2:
+            continue
+        if suffix != "ين" and _zipf(base) >= 4.0:
+            return True
+        if other and _zipf(base + other) >= max(2.5, _zipf(stem) - 0.5):
+            return True
+    return False
+
+
+def _accusative(stem: str) -> bool:
+    """True for a common noun with the accusative alef and no tanween mark (اتفاقا، هدفا)."""
+    if not stem.endswith("ا") or len(stem) < 4:
+        return False
+    base = _zipf(stem[:-1])
+    return base >= 4.5 and _zipf(stem) <= base - 0.6
+
+
+def _counted(stem: str) -> bool:
+    """True for the dual or plural of a very common noun (هدفين، موسمين، لاعبون)."""
+    return stem.endswith(("ين", "ون")) and len(stem) >= 5 and _zipf(stem[:-2]) >= 4.5
 
 
 def _adverb(stem: str) -> bool:
@@ -290,7 +364,7 @@ def _adverb(stem: str) -> bool:
 
 def _opaque(stem: str) -> bool:
     """True when a rare word cannot be read as an Arabic word with clitics and endings."""
-    if _inflected(stem):
+    if _inflected(stem) or _plural(stem):
         return False
     if stem[:1] in "وفبلك" and len(stem) >= 5:
         rest = stem[1:]
@@ -371,10 +445,18 @@ def _known_split(bare: str) -> tuple[str, str]:
     if bare[1] in "أإآ" and len(bare) >= 4:
         return bare[0], bare[1:]
     rest = _norm(bare[1:])
-    known = _TITLES | _SAID | _FUNCTION | _TEMPORAL | _ANONYMOUS | _PLACE_NOUNS
+    known = _TITLES | _SAID | _NAMING | _FUNCTION | _TEMPORAL | _ANONYMOUS | _PLACE_NOUNS
     if rest in known or _title_base(rest) is not None:
         return bare[0], bare[1:]
     return "", bare
+
+
+def _article_form(bare: str, vocab: set[str]) -> bool:
+    """True when و/ف/ب/ك + ال really starts ``bare`` (والسلام), not a name (والدو، فالنتينا)."""
+    rest = bare[bare.index("ال") :]
+    if _norm(rest) in vocab or _zipf_any(rest) >= 3.0:
+        return True
+    return len(rest) >= 5 and _zipf_any(rest) > _zipf_any(bare)
 
 
 def _words(text: str, vocab: set[str]) -> list[_Word]:
@@ -384,6 +466,8 @@ def _words(text: str, vocab: set[str]) -> list[_Word]:
         arabic = bool(ARABIC_LETTER.match(bare))
         latin = not arabic and bool(LATIN_LETTER.match(bare))
         prefix_raw, stem = t.prefix, t.stem
+        if len(prefix_raw) > 2 and prefix_raw.endswith("ال") and not _article_form(bare, vocab):
+            prefix_raw, stem = "", _norm(bare)
         if prefix_raw and "ال" not in prefix_raw and not prefix_raw.endswith("لل"):
             rest_z, whole_z = _zipf_any(bare[len(prefix_raw) :]), _zipf_any(bare)
             if whole_z >= 1.0 and whole_z > rest_z:
@@ -417,20 +501,28 @@ def _words(text: str, vocab: set[str]) -> list[_Word]:
     return words
 
 
+_QUOTES = frozenset("\"“”«»„‟'‘’")
+
+
 def _gaps(text: str, words: Sequence[_Word]) -> list[str]:
-    """Kind of separator after each word: space, comma, bracket or break."""
+    """Kind of separator after each word: space, comma, bracket, quote, hyphen or break."""
     kinds = []
     for a, b in pairwise(words):
         gap = text[a.end : b.token_start]
         stripped = gap.strip()
+        unquoted = "".join(c for c in stripped if c not in _QUOTES)
         if "\n" in gap:
             kinds.append("break")
         elif not stripped:
             kinds.append("space")
-        elif stripped in ("،", ","):
+        elif unquoted in ("،", ","):
             kinds.append("comma")
         elif all(c in "()[]" or c.isspace() for c in gap):
             kinds.append("bracket")
+        elif not unquoted:
+            kinds.append("quote")
+        elif unquoted == "-" and a.latin and b.latin:
+            kinds.append("hyphen")
         else:
             kinds.append("break")
     kinds.append("break")
@@ -481,24 +573,37 @@ def _title_base(stem: str) -> str | None:
     return None
 
 
+def _verb_word(w: _Word) -> bool:
+    """True for an Arabic word without the article that conjugates like a verb."""
+    return not w.latin and not _article(w) and _verb_like(w.stem)
+
+
 def _temporal(w: _Word) -> bool:
     return w.stem in _TEMPORAL or w.norm in _TEMPORAL
 
 
-def _name_stem(w: _Word) -> bool:
-    """True when the word, proclitics aside, could be part of a person name."""
+def _name_stem(w: _Word, *, surname: bool = False) -> bool:
+    """True when the word, proclitics aside, could be part of a person name.
+
+    With ``surname`` the word follows a given name with the article, so a nisba-shaped family
+    name (الحلبي، التونسي) is allowed.
+    """
     s = w.stem
     if w.latin:
         low = w.norm
         return w.cap and len(s) >= 2 and low not in _EN_STOP | _EN_TITLES | _EN_SAID
-    if w.tanween or len(s) < 2 or not s.isalpha() or not ARABIC_LETTER.match(s):
+    if not s.isalpha() or not ARABIC_LETTER.match(s):
         return False
     if s in _PARTICLES or s in _GIVEN:
         return True
+    if w.tanween or len(s) < 2:
+        return False
+    definite = surname and w.prefix == "ال"
     if (
-        s in _FUNCTION
+        (("ال" + s) if definite else s) in _FUNCTION
         or s in _TITLES
         or s in _SAID
+        or s in _NAMING
         or s in _ANONYMOUS
         or s in _PLACE_NOUNS
         or s in _ROLE_LINKS
@@ -507,13 +612,22 @@ def _name_stem(w: _Word) -> bool:
         or _said(w)
     ):
         return False
-    return w.zipf < _COMMON_ZIPF and not _nationality(s) and not _inflected(s)
+    if _inflected(s) or (not surname and _nationality(s)):
+        return False
+    return (_surname_zipf(w) if surname else w.zipf) < _COMMON_ZIPF
+
+
+def _surname_zipf(w: _Word) -> float:
+    """Frequency of a definite surname as a whole (البنا) or as its stem, whichever is lower."""
+    return min(w.zipf, _zipf_any("ال" + w.stem)) if w.prefix == "ال" else w.zipf
 
 
 def _construct_noun(w: _Word) -> bool:
-    """A common noun that can carry a role phrase on (رئيس بلدية …، رئيس حكومة …)."""
+    """A common noun that can carry a role phrase on (رئيس بلدية …، رئيس جمعية منتجي …)."""
     if w.prefix or w.latin or w.stem in _FUNCTION or _temporal(w) or _said(w):
         return False
+    if w.stem.endswith("ي") and _zipf(w.stem + "ن") >= 2.5:
+        return True  # a sound plural in construct (منتجي القطن، مفاوضي الحكومة)
     return strip_marks(w.surface).endswith("ة") or w.zipf >= _COMMON_ZIPF
 
 
@@ -544,17 +658,45 @@ class _Doc:
         self.words = _words(text, vocab)
         self.gaps = _gaps(text, self.words)
         self.places = self._places()
+        self.orgs = self._orgs()
         self._joined: set[int] = set()
 
     def _places(self) -> set[str]:
-        """Words that follow a locative preposition or a place noun somewhere in the text."""
+        """Words that follow a locative preposition or a place noun somewhere in the text, and
+        country names whose nisba adjective the text uses (كينيا next to الكينية)."""
         places = set()
+        nisba = set()
+        for i, w in enumerate(self.words):
+            if w.latin:
+                continue
+            for ending in ("يون", "يين", "يه", "ي"):
+                if ending == "ي" and not _article(w):
+                    continue  # a bare ي-word may be a name (كوفالسكي، ماري)
+                if w.stem.endswith(ending) and len(w.stem) - len(ending) >= 3:
+                    base = w.stem[: -len(ending)]
+                    nisba.update({base + "ا", base + "يا"})
+                    break
+            if i + 1 == len(self.words) or self.gaps[i] != "space" or _prep(w):
+                continue
+            if w.stem not in _LOCATIVE | _PLACE_NOUNS or (w.stem in _TITLES and w.prefix):
+                continue  # المحافظة: the governor more often than the province
+            nxt = self.words[i + 1]
+            if not nxt.prefix and not nxt.latin:
+                places.add(nxt.stem)
+        return places | nisba
+
+    def _orgs(self) -> set[str]:
+        """Latin words that follow an English organisation noun (the charity Humanitarian …)."""
+        orgs = set()
         for i, w in enumerate(self.words[:-1]):
-            if w.stem in _LOCATIVE | _PLACE_NOUNS and not _prep(w) and self.gaps[i] == "space":
-                nxt = self.words[i + 1]
-                if not nxt.prefix and not nxt.latin:
-                    places.add(nxt.stem)
-        return places
+            if w.latin and w.norm in _EN_ORG_NOUNS and self.gaps[i] in ("space", "quote"):
+                k = i + 1
+                while k < len(self.words) and self.words[k].cap:
+                    orgs.add(self.words[k].norm)
+                    if self.gaps[k] != "space":
+                        break
+                    k += 1
+        return orgs
 
     def run(self, j: int, *, first_conj: bool = False, first_prep: bool = False) -> list[int]:
         """Indices of the maximal run of name-like words starting at ``j``."""
@@ -563,8 +705,11 @@ class _Doc:
         while k < len(words) and len(out) < 6:
             w = words[k]
             if out and self.gaps[k - 1] != "space":
-                break
+                if self.gaps[k - 1] != "hyphen" or words[k - 1].norm not in _EN_PARTICLES:
+                    break
             ok = _plain_name(w)
+            if ok and out and out[-1] in joined and w.stem not in _PARTICLES | _CONNECTORS:
+                break  # a definite surname ends the name (أحمد الصالح وغونار …)
             if not ok and not out:
                 if first_conj and _conj(w) and not _article(w) and not _prep(w):
                     ok = _name_stem(w)
@@ -573,15 +718,49 @@ class _Doc:
             if not ok and out and w.prefix == "ال":
                 prev = words[out[-1]].stem
                 after_compound = out[-1] in joined and len(out) >= 2
-                ok = (prev in _GIVEN or prev in _PARTICLES or after_compound) and _name_stem(w)
+                ok = prev in _GIVEN or prev in _PARTICLES or after_compound
+                ok = ok and _name_stem(w, surname=prev in _GIVEN)
                 if ok:
                     joined.append(k)
+            if not ok and out and w.latin and k + 1 < len(words):
+                ok = w.norm in _EN_PARTICLES and self.gaps[k] in ("space", "hyphen")
+                ok = ok and words[k + 1].cap
             if not ok:
                 break
             out.append(k)
             k += 1
         self._joined.update(joined)
         return out
+
+    def split_conjunction(self, k: int) -> None:
+        """Read the first letter of word ``k`` as the conjunction و/ف."""
+        w = self.words[k]
+        bare = strip_marks(w.surface)
+        self.words[k] = replace(
+            w,
+            start=w.token_start + _after_letters(w.surface, 1),
+            article_start=w.token_start + _after_letters(w.surface, 1),
+            stem=_norm(bare[1:]),
+            prefix=_norm(bare[0]),
+            zipf=_zipf(bare[1:]),
+        )
+
+    def extend(self, idx: list[int]) -> list[int]:
+        """A lone native first name with the definite surname after it (منصور العتيبي)."""
+        words = self.words
+        if len(idx) != 1 or idx[0] + 1 >= len(words) or self.gaps[idx[0]] != "space":
+            return idx
+        first, nxt = words[idx[0]], words[idx[0] + 1]
+        if first.latin or (first.zipf < _RARE_ZIPF and first.stem not in _GIVEN):
+            return idx
+        if nxt.prefix != "ال" or not _name_stem(nxt, surname=True) or _surname_zipf(nxt) >= 4.6:
+            return idx
+        self.join(idx[0] + 1)
+        return [idx[0], idx[0] + 1]
+
+    def join(self, k: int) -> None:
+        """Keep the article of word ``k`` in the name it belongs to (العتيبي، الحلبي)."""
+        self._joined.add(k)
 
     def nameness(self, k: int) -> float:
         w = self.words[k]
@@ -594,10 +773,10 @@ class _Doc:
     def trim(self, run: Sequence[int]) -> list[int]:
         """The run without leading verbs, cut at the next verb, without a dangling particle."""
         words, r = self.words, list(run)
-        while r and not words[r[0]].latin and _verb_like(words[r[0]].stem):
+        while r and _verb_word(words[r[0]]):
             r.pop(0)
         for n, k in enumerate(r):
-            if not words[k].latin and _verb_like(words[k].stem):
+            if _verb_word(words[k]):
                 r = r[:n]
                 break
         while r and words[r[-1]].stem in _PARTICLES:
@@ -625,18 +804,26 @@ class _Doc:
             b += 1
         return r[a:b][-4:]
 
-    def plausible(self, idx: Sequence[int], *, single_max: float = 4.5) -> bool:
+    def plausible(
+        self, idx: Sequence[int], *, single_max: float = 4.5, pair_max: float = 4.5
+    ) -> bool:
         words = self.words
         core = [words[k] for k in idx if words[k].stem not in _PARTICLES | _CONNECTORS]
         if not core:
             return False
         for w in core:
-            if w.latin or w.stem in _GIVEN:
+            if w.latin:
+                if w.norm in self.orgs:
+                    return False
                 continue
-            if w.stem in self.places or _verb_like(w.stem):
+            if w.stem in _GIVEN:
+                continue
+            if w.stem in self.places or _verb_word(w):
+                return False
+            if w.stem[:1] in "وف" and w.stem[1:] in self.places:
                 return False
         before = idx[0] - 1
-        if before >= 0 and self.gaps[before] in ("space", "bracket"):
+        if before >= 0 and self.gaps[before] in ("space", "bracket", "quote"):
             prev = words[before]
             if prev.stem in _ORG_NOUNS | _PLACE_NOUNS and not _article(prev):
                 return False
@@ -644,9 +831,11 @@ class _Doc:
             w = core[0]
             if w.latin or w.stem in _GIVEN:
                 return True
+            if _counted(w.stem) or (w.stem.endswith(("ون", "ين")) and _plural(w.stem)):
+                return False
             return w.zipf < single_max and not _adverb(w.stem)
-        zs = [w.zipf for w in core if not w.latin and w.stem not in _GIVEN]
-        return not zs or max(zs) < 4.5 or min(zs) < 3.0
+        zs = [_surname_zipf(w) for w in core if not w.latin and w.stem not in _GIVEN]
+        return not zs or max(zs) < pair_max or min(zs) < 3.0
 
     def candidate(self, idx: Sequence[int], role: str, evidence: str, score: float) -> _Candidate:
         joined = frozenset(k for k in idx if k in self._joined)
@@ -666,6 +855,141 @@ class _Doc:
         return " ".join(parts)
 
 
+_PHRASE_GAPS = ("space", "bracket", "quote")
+
+
+def _title_head(doc: _Doc, i: int, title: tuple[str, bool]) -> bool:
+    """False for a title word that here is more likely its common-noun reading.
+
+    Titles that are also common nouns (اللواء) count only with the article; one that is also a
+    place noun (المحافظة) not after a locative preposition.
+    """
+    head = doc.words[i]
+    if title[0] in _DEFINITE_TITLES and not _article(head):
+        return False
+    if head.stem in _PLACE_NOUNS:
+        if _prep(head):
+            return False
+        before = i - 1
+        if before >= 0 and doc.gaps[before] == "space":
+            return doc.words[before].stem not in _LOCATIVE | _FUNCTION
+    return True
+
+
+def _complement(w: _Word) -> bool:
+    """A bare word that completes a link: the place or body after it (سفير ألمانيا لدى مصر)."""
+    if w.prefix or w.latin or w.stem in _FUNCTION or _temporal(w) or _title(w):
+        return False
+    return _name_stem(w) or w.zipf >= _COMMON_ZIPF
+
+
+def _link_next(doc: _Doc, j: int, head_index: int) -> bool:
+    """True when the word at ``j`` continues a role phrase as a link (باسم، لدى، في الشؤون …)."""
+    words, n = doc.words, len(doc.words)
+    w = words[j]
+    if w.norm in _ROLE_LINKS:
+        return True
+    if w.prefix or j + 1 >= n:
+        return False
+    nxt = words[j + 1]
+    if w.stem == "عن":  # النائبة عن الحزب الديمقراطي
+        head = _title(words[head_index])
+        return head is not None and head[0] in _REPRESENTATIVES and _article(nxt)
+    if w.stem != "في":
+        return False
+    return (_article(nxt) and not _conj(nxt)) or (
+        not nxt.prefix and nxt.stem in _FIELD_NOUNS | _ORG_NOUNS
+    )
+
+
+def _role_phrase(doc: _Doc, i: int) -> tuple[list[int], list[tuple[int, bool]], bool, bool]:
+    """The role phrase that starts with the title at ``i``.
+
+    Returns its indices, the nested titles in it (index, definite), whether the word after it
+    is governed by a preposition (المبعوث الخاص لدونالد ترامب) and whether the phrase is
+    complete: a definite or closed phrase is followed by its holder's name, an open construct
+    (رئيس بلدية …) by the noun it governs.
+    """
+    words, gaps, n = doc.words, doc.gaps, len(doc.words)
+    phrase: list[int] = [i]
+    nested: list[tuple[int, bool]] = []
+    title = _title(words[i])
+    complete = title is not None and title[1]
+    possessive = False
+    j = i + 1
+    while j < n and gaps[j - 1] in _PHRASE_GAPS and len(phrase) < 10:
+        w = words[j]
+        if w.latin:
+            break
+        sub = _title(w)
+        if sub and not w.prefix and not sub[1] and complete and len(phrase) > 1:
+            break  # a new role: يلتقي الوزير الدنماركي رئيس الوزراء فلان
+        if sub and (not w.prefix or _article(w) or _conj(w)):
+            phrase.append(j)
+            nested.append((j, sub[1]))
+            complete = sub[1]
+            j += 1
+            continue
+        if _conj(w):
+            last = words[phrase[-1]]
+            if _article(w) and _article(last) and not _title(last) and not _nationality(w.stem):
+                phrase.append(j)  # وزير الشباب والرياضة
+                j += 1
+                continue
+            break
+        if _link_next(doc, j, i):
+            if j + 1 >= n or gaps[j] != "space":
+                break
+            phrase.append(j)
+            j += 1
+            complete = False
+            nxt = words[j]
+            after = j + 1 < n and gaps[j] == "space" and _idafa_next(words[j + 1])
+            if w.norm in _ROLE_LINKS and _complement(nxt) and not after:
+                phrase.append(j)  # سفير ألمانيا لدى مصر
+                j += 1
+                complete = True
+            continue
+        if w.stem in _DAYS or w.norm in _DAYS or w.norm in _FUNCTION:
+            break
+        if _article(w):
+            phrase.append(j)
+            j += 1
+            complete = True
+            continue
+        if _prep(w):
+            possessive = _name_stem(w)
+            break
+        r = doc.run(j)
+        if not r and _construct_noun(w) and j + 1 < n and gaps[j] in _PHRASE_GAPS:
+            phrase.append(j)
+            j += 1
+            complete = False
+            continue
+        if not r:
+            break
+        k = r[-1] + 1
+        if len(r) <= 2 and k < n and gaps[r[-1]] == "space" and words[k].norm in _ROLE_LINKS:
+            phrase.extend(r)  # سفير ألمانيا لدى …
+            j = k
+            continue
+        if (
+            not complete
+            and len(r) <= 2
+            and k < n
+            and gaps[r[-1]] == "space"
+            and _idafa_next(words[k])
+            and words[r[-1]].stem not in _GIVEN
+            and not any(words[x].stem in _PARTICLES for x in r)
+        ):
+            phrase.extend([*r, k])  # رئيس حلف شمال الأطلسي، مدرب نادي الشروق
+            j = k + 1
+            complete = True
+            continue
+        break
+    return phrase, nested, possessive, complete
+
+
 def _role_cues(doc: _Doc) -> list[_Candidate]:
     """Names after a title: the role phrase, its run of names, and an apposition after a comma."""
     words, gaps, n = doc.words, doc.gaps, len(doc.words)
@@ -673,102 +997,49 @@ def _role_cues(doc: _Doc) -> list[_Candidate]:
     i = 0
     while i < n:
         head = words[i]
-        title = _title(head)
         if head.latin:
             found.extend(_english_role(doc, i))
             i += 1
             continue
-        if title is None:
+        title = _title(head)
+        if title is None or not _title_head(doc, i, title):
             i += 1
             continue
-        phrase, nested = [i], []
-        possessive = False
-        j = i + 1
-        while j < n and gaps[j - 1] in ("space", "bracket") and len(phrase) < 10:
-            w = words[j]
-            if w.latin:
-                break
-            sub = _title(w)
-            if sub and (not w.prefix or _article(w) or _conj(w)):
-                phrase.append(j)
-                nested.append((j, sub[1]))
-                j += 1
-                continue
-            if _conj(w):
-                break
-            if w.norm in _ROLE_LINKS or (
-                w.stem == "في"
-                and not w.prefix
-                and j + 1 < n
-                and _article(words[j + 1])
-                and not _conj(words[j + 1])
-            ):
-                if j + 1 < n and gaps[j] == "space":
-                    phrase.append(j)
-                    j += 1
-                    continue
-                break
-            if w.stem in _DAYS or w.norm in _DAYS or w.norm in _FUNCTION:
-                break
-            if _article(w):
-                phrase.append(j)
-                j += 1
-                continue
-            if _prep(w):
-                possessive = _name_stem(w)
-                break
-            r = doc.run(j)
-            if not r and _construct_noun(w) and j + 1 < n and gaps[j] == "space":
-                phrase.append(j)
-                j += 1
-                continue
-            if not r:
-                break
-            k = r[-1] + 1
-            if (
-                len(r) <= 2
-                and k < n
-                and gaps[r[-1]] == "space"
-                and _idafa_next(words[k])
-                and words[r[-1]].stem not in _GIVEN
-                and not any(words[x].stem in _PARTICLES for x in r)
-            ):
-                phrase.extend([*r, k])
-                j = k + 1
-                continue
-            break
+        phrase, nested, possessive, complete = _role_phrase(doc, i)
+        end = phrase[-1] + 1
         run1: list[int] = []
-        if j < n and gaps[j - 1] in ("space", "bracket"):
-            run1 = doc.run(j, first_prep=possessive)
+        if end < n and gaps[end - 1] in _PHRASE_GAPS:
+            run1 = doc.run(end, first_prep=possessive)
         if title[0] in _WEAK_TITLES and len(phrase) < 2 and len(run1) < 3:
             i += 1
             continue
-        last = words[phrase[-1]]
-        last_title = _title(last)
-        construct = last_title is not None and not last_title[1]
+        strict = head.stem in _PLACE_NOUNS  # المحافظة: a governor only with a full name
         after = run1[-1] if run1 else phrase[-1]
         run2: list[int] = []
         if after + 1 < n and gaps[after] == "comma":
-            cand = doc.run(after + 1)
+            cand = doc.extend(doc.choose(doc.run(after + 1), from_end=False))
             k = cand[-1] + 1 if cand else 0
             if cand and not (k < n and gaps[cand[-1]] == "space" and _idafa_next(words[k])):
                 run2 = cand
+        # After a closed phrase the run is the holder (وزير الاقتصاد فلان، بحضور …); after an
+        # open one, or one with a title inside, it is what the role governs (مساعد الرئيس، فلان؛
+        # صهر الرئيس الفرنسي فلان، فلان الآخر).
+        appositive = bool(run2) and (not run1 or possessive or not complete or bool(nested))
         possessor: list[int] = []
-        if run2:
-            holder = doc.choose(run2, from_end=False)
-            if holder and doc.plausible(holder):
-                role = doc.role_text(phrase + run1)
-                found.append(doc.candidate(holder, role, "role", _role_score(holder)))
+        if appositive and _apposition(doc, run2) and not (strict and len(run2) < 2):
+            role = doc.role_text(phrase + run1)
+            found.append(doc.candidate(run2, role, "role", _role_score(run2)))
             possessor = run1
-        elif run1 and (possessive or (construct and len(run1) <= 2)):
+        elif run1 and (possessive or (not complete and len(run1) <= 2)):
             possessor = run1
         elif run1:
-            holder = doc.choose(run1, from_end=True)
-            if holder and doc.plausible(holder):
+            holder = doc.extend(doc.choose(run1, from_end=True))
+            if holder and doc.plausible(holder) and not (strict and len(holder) < 2):
                 leftover = run1[: run1.index(holder[0])]
                 role = doc.role_text(phrase + leftover)
                 found.append(doc.candidate(holder, role, "role", _role_score(holder)))
                 possessor = leftover
+                found.extend(_coordinated(doc, phrase, holder, role))
         definite = [k for k, d in nested if d]
         if possessor and (possessive or definite):
             pick = doc.choose(possessor, from_end=True)
@@ -779,6 +1050,36 @@ def _role_cues(doc: _Doc) -> list[_Candidate]:
                 found.append(doc.candidate(pick, role, "role", 0.75))
         i = phrase[-1] + 1
     return found
+
+
+def _apposition(doc: _Doc, idx: Sequence[int]) -> bool:
+    """A name set off by commas after a role: two words, or one given or transliterated name."""
+    if not doc.plausible(idx, pair_max=_COMMON_ZIPF):
+        return False
+    if len(idx) >= 2:
+        return True
+    w = doc.words[idx[0]]
+    return w.latin or w.stem in _GIVEN or (w.zipf < _RARE_ZIPF and _opaque(w.stem))
+
+
+def _coordinated(
+    doc: _Doc, phrase: Sequence[int], holder: Sequence[int], role: str
+) -> list[_Candidate]:
+    """The second name after a dual or plural title (الوزيران فلان وفلان)."""
+    words, gaps, n = doc.words, doc.gaps, len(doc.words)
+    if not any(words[k].stem in _GROUP_TITLES for k in phrase):
+        return []
+    k = holder[-1] + 1
+    if k >= n or gaps[holder[-1]] != "space":
+        return []
+    if not _conj(words[k]):
+        if words[k].latin or words[k].prefix or words[k].stem[:1] not in "وف":
+            return []
+        doc.split_conjunction(k)  # وغونار: here the و can only be "and"
+    other = doc.extend(doc.choose(doc.run(k, first_conj=True), from_end=False))
+    if not other or other[0] != k or not doc.plausible(other):
+        return []
+    return [doc.candidate(other, role, "role", _role_score(other))]
 
 
 def _role_score(idx: Sequence[int]) -> float:
@@ -814,7 +1115,7 @@ def _said_cues(doc: _Doc) -> list[_Candidate]:
         j = i + 1
         if j < n and gaps[i] == "space" and not _conj(words[j]) and not _title(words[j]):
             subject = doc.run(j)
-            name = doc.choose(subject, from_end=False) if subject else []
+            name = doc.extend(doc.choose(subject, from_end=False)) if subject else []
             k = name[-1] + 1 if name else 0
             idafa = name and k < n and gaps[name[-1]] == "space" and _idafa_next(words[k])
             if name and name[0] == j and not idafa and (len(name) >= 2 or masculine):
@@ -838,6 +1139,26 @@ def _said_cues(doc: _Doc) -> list[_Candidate]:
         bounded = before < 0 or gaps[before] != "space" or not _name_stem(words[before])
         if bounded and (len(subject) >= 2 or masculine) and doc.plausible(subject):
             found.append(doc.candidate(subject, "", "said_verb", _said_score(subject) - 0.05))
+    return found
+
+
+def _named_cues(doc: _Doc) -> list[_Candidate]:
+    """Names after a naming verb (ويدعى منير) or a leader noun (لجنة برئاسة فلان الفلاني)."""
+    words, gaps = doc.words, doc.gaps
+    found: list[_Candidate] = []
+    for i, w in enumerate(words[:-1]):
+        if w.latin or gaps[i] != "space":
+            continue
+        naming = w.stem in _NAMING and not _prep(w) and not _article(w)
+        led = w.norm in _LED_BY or (w.norm[:1] in "وف" and w.norm[1:] in _LED_BY)
+        if not (naming or led):
+            continue
+        name = doc.extend(doc.choose(doc.run(i + 1), from_end=False))
+        if not name or name[0] != i + 1 or (led and len(name) < 2):
+            continue
+        if doc.plausible(name, single_max=_COMMON_ZIPF if naming else 4.5):
+            role = "" if naming else w.norm.lstrip("وف")[1:]
+            found.append(doc.candidate(name, role, "named", _said_score(name)))
     return found
 
 
@@ -883,14 +1204,35 @@ def _rare_cues(doc: _Doc, firm: Iterable[_Candidate]) -> list[_Candidate]:
             continue
         if core[0].stem in surnames and core[-1].stem not in surnames:
             continue
+        if any(x.stem.endswith(("ون", "ين", "ات")) and _plural(x.stem) for x in free):
+            continue  # a plural noun or adjective (تنتشل ناجين)
+        if any(_accusative(x.stem) for x in free):
+            continue  # an indefinite object (وقعت كالدور اتفاقا)
+        if _coordination(core):
+            continue
         if doc.plausible(name):
             score = 0.7 if min(x.zipf for x in rare) == 0.0 else 0.6
             found.append(doc.candidate(name, "", "rare_sequence", score))
     return found
 
 
+def _coordination(core: Sequence[_Word]) -> bool:
+    """True for two one-word names joined by و, like a pair of countries (كينيا وأوغندا).
+
+    Both words end in alef, which few given name and surname pairs do.
+    """
+    if len(core) != 2 or not all(w.stem.endswith("ا") for w in core):
+        return False
+    second = core[1]
+    return _conj(second) or (second.stem[:1] == "و" and len(second.stem) >= 4)
+
+
 def _repeated_cues(doc: _Doc, accepted: Iterable[_Candidate]) -> list[_Candidate]:
-    """Later bare uses of a surname (and given name) already found in the same text."""
+    """Later bare uses of a surname (and given name) already found in the same text.
+
+    A rare word that spells a found surname slightly differently (ليندكفست after ليندكفيست: same
+    skeleton, similarity at least 0.9) counts too: one report may spell a name two ways.
+    """
     words, gaps = doc.words, doc.gaps
     surnames: set[str] = set()
     given: set[str] = set()
@@ -907,16 +1249,23 @@ def _repeated_cues(doc: _Doc, accepted: Iterable[_Candidate]) -> list[_Candidate
     for i, w in enumerate(words):
         if i in taken or (w.latin and not w.cap):
             continue
-        stem = w.stem
-        if stem not in surnames or (_article(w) and w.prefix != "ال") or w.stem in _FUNCTION:
-            continue
-        if w.prefix == "ال" and "ال" + stem not in surnames:
+        definite = w.prefix in ("ال", "وال", "فال")
+        form = "ال" + w.stem if definite else w.stem
+        if (_article(w) and not definite) or form in _FUNCTION:
             continue
         if i > 0 and gaps[i - 1] == "space" and words[i - 1].stem in _LOCATIVE:
             continue
+        near = False
+        if form not in surnames:
+            near = not definite and _near_repeat(w, surnames)
+            if not near:
+                continue
+        if definite:
+            doc.join(i)
         idx = [i]
         if (
-            i > 0
+            not near
+            and i > 0
             and i - 1 not in taken
             and gaps[i - 1] == "space"
             and words[i - 1].stem in given
@@ -926,11 +1275,23 @@ def _repeated_cues(doc: _Doc, accepted: Iterable[_Candidate]) -> list[_Candidate
         ):
             idx = [i - 1, i]
         score = 0.7 if len(idx) == 2 else 0.6
-        if w.zipf >= 4.5:
+        if _surname_zipf(w) >= 4.5:
             score = 0.45
         found.append(doc.candidate(idx, "", "repeated", score))
         taken.update(idx)
     return found
+
+
+def _near_repeat(w: _Word, surnames: Iterable[str]) -> bool:
+    """True for a rare word spelled like one of ``surnames`` up to transliteration."""
+    if w.latin or w.zipf >= _RARE_ZIPF or not _name_stem(w):
+        return False
+    key = skeleton(w.stem)
+    return any(
+        skeleton(s) == key and name_similarity(w.stem, s) >= 0.9
+        for s in surnames
+        if not s.startswith("ال")
+    )
 
 
 def _token_form(w: _Word, joined: bool) -> str:
@@ -959,7 +1320,7 @@ def extract_names(text: str, vocab: set[str] | None = None) -> list[NameMention]
     those letters. Offsets index ``text``.
     """
     doc = _Doc(text, vocabulary(text) if vocab is None else vocab)
-    firm = _resolve([*_role_cues(doc), *_said_cues(doc)])
+    firm = _resolve([*_role_cues(doc), *_named_cues(doc), *_said_cues(doc)])
     firm = _resolve([*firm, *_rare_cues(doc, firm)])
     kept = _resolve([*firm, *_repeated_cues(doc, firm)])
     mentions = []
