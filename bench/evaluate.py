@@ -115,6 +115,24 @@ def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
     gold_doc = {d: evs & shared for d, evs in gold_doc.items()}
     gold_passage = {k: evs & shared for k, evs in gold_passage.items()}
 
+    gold_copies = [
+        {id_of[p] for p in group["paths"] if p in id_of} for group in labels.get("duplicates", [])
+    ]
+    gold_pairs = {frozenset(p) for g in gold_copies for p in combinations(sorted(g), 2)}
+    found_pairs = {
+        frozenset(p)
+        for g in report.duplicates
+        if g.level == "document"
+        for p in combinations(sorted(g.documents), 2)
+    }
+    copies = {
+        "gold_pairs": len(gold_pairs),
+        "found_pairs": len(found_pairs),
+        "precision": round(len(gold_pairs & found_pairs) / len(found_pairs), 3)
+        if found_pairs
+        else None,
+        "recall": round(len(gold_pairs & found_pairs) / len(gold_pairs), 3) if gold_pairs else None,
+    }
     doc_items = set(id_of.values())
     passage_items = set(spans)
     return {
@@ -124,6 +142,7 @@ def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
         "predicted_events": len(report.events),
         "labeled_passages": len(passage_items),
         "unmatched_labels": missing,
+        "copies": copies,
         "documents_in_events": {
             "pairwise": pairwise(gold_doc, pred_doc, doc_items),
             "bcubed": bcubed(gold_doc, pred_doc, doc_items),
@@ -153,6 +172,11 @@ def main() -> None:
             f"{r['corpus']}: {r['documents']} documents, {r['gold_events']} gold events "
             f"(2+ documents), {r['predicted_events']} predicted, {r['labeled_passages']} "
             f"labeled passages ({r['unmatched_labels']} labels unmatched)"
+        )
+        c = r["copies"]
+        print(
+            f"  copies (document pairs)        gold {c['gold_pairs']} found {c['found_pairs']} "
+            f"P={c['precision']} R={c['recall']}"
         )
         for level in ("documents_in_events", "passage_alignment"):
             for metric in ("pairwise", "bcubed"):

@@ -157,6 +157,8 @@ def pair_signals(units: PassageUnits, i: int, j: int, settings: Settings) -> Pai
     hours = _hours_apart(units.published[i], units.published[j])
     same_script = units.frame["script"][i] == units.frame["script"][j]
     score = combine(cos, lex, anchor, len(shared), hours, same_script, settings)
+    if min(len(a), len(b)) >= 2 and not shared:
+        score *= settings.anchor_conflict
     return PairSignals(cos, lex, anchor, tuple(sorted(shared)), hours, score)
 
 
@@ -256,6 +258,8 @@ def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) 
         hours = _hours_apart(units.published[ia[0]], units.published[ib[0]])
         same = scripts[ia][:, None] == scripts[ib][None, :]
         score = combine(cos, lex, anchor, n_shared, hours, same, settings)
+        # both name two or more rare things (people, places) and share none: other occurrences
+        score = np.where((sizes >= 2) & (n_shared == 0), score * settings.anchor_conflict, score)
         keep = np.argwhere((score >= EDGE_FLOOR) & (ia[:, None] < ib[None, :] if a == b else True))
         if keep.size == 0:
             continue

@@ -48,6 +48,7 @@ class Settings:
     weight_embedding: float = 0.45
     weight_lexical: float = 0.35
     weight_anchors: float = 0.2
+    anchor_conflict: float = 0.8  # score factor when both passages name rare things, none shared
     # reporting
     fail_on: str = "never"  # for `dedupe run`
     check_fail_on: str = "warning"  # for `dedupe check`
