@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dedupe.cluster import pair_signals, passage_units, score_all
+from dedupe.cluster import cluster_events, pair_signals, passage_units, score_all
+from dedupe.consistency import find_inconsistencies
 from dedupe.embed import Embedder
 from dedupe.errors import ConfigError
+from dedupe.facts import extract_facts
 from dedupe.ingest import ingest_files, ingest_texts
-from dedupe.models import Corpus
+from dedupe.models import Corpus, Finding
 from dedupe.neardup import MinHashParams, document_texts, text_signatures
 from dedupe.settings import Settings
 
@@ -35,6 +37,7 @@ class Comparison:
     same_event: bool
     aligned: tuple[dict[str, Any], ...]
     problem: str = ""
+    findings: tuple[Finding, ...] = ()
 
     def to_dict(self, settings: Settings) -> dict[str, Any]:
         """Return the comparison as JSON-ready values."""
@@ -52,6 +55,23 @@ class Comparison:
                 "decision": self.same_event,
             },
             "aligned": list(self.aligned),
+            "findings": [
+                {
+                    "kind": f.kind,
+                    "severity": f.severity,
+                    "confidence": f.confidence,
+                    "summary": f.summary,
+                    "values": [
+                        {
+                            "value": v.value,
+                            "normalized": v.normalized,
+                            "documents": [self.a if d == "d1" else self.b for d in v.documents],
+                        }
+                        for v in f.values
+                    ],
+                }
+                for f in self.findings
+            ],
             **({"problem": self.problem} if self.problem else {}),
         }
 
@@ -107,7 +127,15 @@ def compare_corpus(corpus: Corpus, embedder: Embedder, settings: Settings) -> Co
         score=score,
         same_event=score >= settings.align_threshold,
         aligned=tuple(aligned),
+        findings=discrepancies(corpus, embedder, settings),
     )
+
+
+def discrepancies(corpus: Corpus, embedder: Embedder, settings: Settings) -> tuple[Finding, ...]:
+    """Return the findings between the documents of ``corpus`` read as reports of one event:
+    every name is compared, and dates and figures in the passages that align."""
+    clustering = cluster_events(corpus, embedder, settings)
+    return find_inconsistencies(corpus, clustering, extract_facts(corpus), settings.align_threshold)
 
 
 def compare_files(a: Path, b: Path, embedder: Embedder, settings: Settings) -> Comparison:
@@ -181,6 +209,16 @@ def render_comparison(c: Comparison, settings: Settings) -> str:
         )
         lines.append(f"    A: {_short(item['a']['text'])}")
         lines.append(f"    B: {_short(item['b']['text'])}")
+    lines.append(
+        f"discrepancies: {len(c.findings)}"
+        + (" (reading A and B as reports of one event)" if c.findings else "")
+    )
+    for f in c.findings:
+        lines.append(f"  {f.severity} {f.kind}: {_short(f.summary, 200)}")
+        for v in f.values:
+            sides = " and ".join("A" if d == "d1" else "B" for d in v.documents)
+            quote = v.evidence[0].text if v.evidence else ""
+            lines.append(f"    {sides}: {v.value} | {_short(quote, 140)}")
     return "\n".join(lines) + "\n"
 
 

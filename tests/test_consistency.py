@@ -115,3 +115,30 @@ def test_seeds_show_the_umerov_case():
     assert by_value["عمروف"] == {"001_b4fc77da7ee670a9.txt", "004_9f777eadf6025f7f.txt"}
     assert umerov[0].severity == "warning"
     assert "رستم" in umerov[0].summary
+
+
+def test_compare_lists_the_discrepancies_between_two_reports(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from dedupe.cli import cli
+
+    for name in ("m1.md", "m2.md"):
+        outlet, published, body = ARTICLES[name]
+        (tmp_path / name).write_text(
+            f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
+        )
+    result = CliRunner().invoke(
+        cli, ["compare", str(tmp_path / "m1.md"), str(tmp_path / "m2.md"), "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)["findings"]
+    kinds = sorted(f["kind"] for f in found)
+    assert kinds == ["date_conflict", "name_variant", "number_conflict"], found
+    names = next(f for f in found if f["kind"] == "name_variant")
+    assert {v["value"] for v in names["values"]} == {"هالغرين", "هالجرين"}
+    sides = {v["value"]: v["documents"] for v in names["values"]}
+    assert sides["هالغرين"] == [str(tmp_path / "m1.md")]
+    text = CliRunner().invoke(cli, ["compare", str(tmp_path / "m1.md"), str(tmp_path / "m2.md")])
+    assert "discrepancies: 3 (reading A and B as reports of one event)" in text.output
