@@ -225,6 +225,7 @@ def compare(
         raise click.UsageError("give two files, or --pairs FILE.csv")
     settings = _settings(config, model=model)
     embedder = make_embedder(settings)
+    settings = settings.for_model(embedder.model_id)
     results = (
         compare_pairs(pairs, embedder, settings)
         if pairs is not None

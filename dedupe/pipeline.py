@@ -51,6 +51,7 @@ def run(
     )
     near = find_duplicates(corpus, settings)
     embedder = make_embedder(settings, progress=progress)
+    settings = settings.for_model(embedder.model_id)
     clustering = cluster_events(corpus, embedder, settings, near.representative)
     findings = find_inconsistencies(
         corpus, clustering, extract_facts(corpus), settings.align_threshold
@@ -167,6 +168,7 @@ def check(
         exclude=[*exclude, state_dir],
     )
     embedder = make_embedder(settings, progress=progress)
+    settings = settings.for_model(embedder.model_id)
     store = StateStore(state_dir, state_params(settings, embedder.model_id))
     try:
         return _check(

@@ -10,6 +10,11 @@ from typing import Any
 from dedupe.errors import ConfigError
 
 FORMATS = ("markdown", "json", "text", "github")
+# Cosine bounds (embed_floor, embed_ceiling, cross_embed_floor, cross_embed_ceiling) for
+# embedding families whose cosines sit elsewhere than e5's, placed at the same percentiles of
+# the labeled corpora's same-event / different-event pairs (python bench/distill_static.py
+# measure). Used when the four settings are left at their defaults.
+EMBED_BOUNDS = {"static:": (0.02, 0.54, 0.11, 0.30)}
 FAIL_ON = ("error", "warning", "info", "never")
 
 
@@ -87,6 +92,18 @@ class Settings:
                 raise ConfigError(
                     f"{name} must be one of {', '.join(FAIL_ON)}, got {getattr(self, name)!r}"
                 )
+        return self
+
+    def for_model(self, model_id: str) -> Settings:
+        """Return the settings with the cosine bounds of ``model_id``'s family, unless the user
+        set any of them."""
+        names = ("embed_floor", "embed_ceiling", "cross_embed_floor", "cross_embed_ceiling")
+        defaults = Settings()
+        if any(getattr(self, n) != getattr(defaults, n) for n in names):
+            return self
+        for prefix, bounds in EMBED_BOUNDS.items():
+            if model_id.startswith(prefix):
+                return replace(self, **dict(zip(names, bounds, strict=True)))
         return self
 
     def to_dict(self) -> dict[str, Any]:
