@@ -17,10 +17,7 @@ changes it::
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from dedupe.errors import ConfigError
+from dedupe.files import atomic_write_text
 from dedupe.models import Finding
 
 SCHEMA = "dedupe.baseline/1"
@@ -111,7 +109,7 @@ def write_baseline(
     document = {"schema": SCHEMA, "findings": list(baseline.entries)}
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     try:
-        _atomic_write_text(Path(path), text)
+        atomic_write_text(Path(path), text)
     except OSError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"cannot write baseline {path}: {reason}") from exc
@@ -171,19 +169,3 @@ def _shape_problem(data: object) -> str | None:
             if kind is list and not all(isinstance(item, str) for item in value):
                 return f"findings[{index}].{field} holds something other than strings"
     return None
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

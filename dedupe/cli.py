@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import click
 
 from dedupe import __version__
 from dedupe.errors import DedupeError
+from dedupe.files import atomic_write_text
 from dedupe.models import Report
 from dedupe.report import render, render_json, render_markdown, severity_rank
 from dedupe.settings import FAIL_ON, FORMATS, Settings, load_settings
@@ -135,8 +135,8 @@ def _emit(report: Report, fmt: str, output: Path | None, quiet: bool) -> None:
             click.echo(f"dedupe: warning: {warning}", err=True)
     if output is not None:
         output.mkdir(parents=True, exist_ok=True)
-        write_atomic(output / "report.md", render_markdown(report))
-        write_atomic(output / "report.json", render_json(report))
+        atomic_write_text(output / "report.md", render_markdown(report))
+        atomic_write_text(output / "report.json", render_json(report))
     if not (quiet and output is not None):
         click.echo(render(report, fmt), nl=False)
 
@@ -147,19 +147,6 @@ def exit_code(report: Report, fail_on: str, exit_zero: bool) -> int:
         return 0
     threshold = severity_rank(fail_on)
     return int(any(severity_rank(f.severity) >= threshold for f in report.findings))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so readers never see a
-    half-written report."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @cli.command(context_settings=CONTEXT)

@@ -16,10 +16,8 @@ import contextlib
 import hashlib
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 import time
 import uuid
 import zipfile
@@ -32,6 +30,7 @@ import polars as pl
 from scipy.sparse import csr_matrix
 
 from dedupe.errors import ConfigError, MissingDependency
+from dedupe.files import atomic_write
 from dedupe.text import stems
 
 E5_QUERY_PREFIX = "query: "
@@ -387,8 +386,8 @@ class CachedEmbedder:
             self.directory.mkdir(parents=True, exist_ok=True)
             marker = self.directory / "MODEL_ID"
             if not marker.exists():
-                _atomic_write(marker, lambda handle: handle.write(self.model_id.encode()))
-            _atomic_write(self.directory / name, frame.write_parquet)
+                atomic_write(marker, lambda handle: handle.write(self.model_id.encode()))
+            atomic_write(self.directory / name, frame.write_parquet)
         except OSError as exc:
             self.warnings.append(f"embedding cache {self.directory} not written: {exc}")
             return False
@@ -498,18 +497,3 @@ def _clean(text: str) -> str:
     except UnicodeEncodeError:
         text = text.encode("utf-8", "replace").decode("utf-8")
     return text.replace("\0", " ")
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Call ``write(binary_handle)`` on a temporary file beside ``path``, then rename it over."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import socket
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +36,7 @@ import filelock
 import polars as pl
 
 from dedupe.errors import StateError
+from dedupe.files import atomic_write_text, fsync_directory
 from dedupe.models import Evidence, Finding, FindingValue
 
 SCHEMA = "dedupe.state/1"
@@ -234,7 +234,7 @@ class StateStore:
                 "bytes": size,
                 "rows": frame.height,
             }
-        _fsync_directory(folder)
+        fsync_directory(folder)
         now = _utc_now()
         keep_created = previous.get("params") == self.params and isinstance(
             previous.get("created"), str
@@ -249,8 +249,8 @@ class StateStore:
             "files": files,
         }
         text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
-        _atomic_write_text(self.manifest_path, text, prefix=f".{MANIFEST}.")
-        _fsync_directory(self.directory)
+        atomic_write_text(self.manifest_path, text, prefix=f".{MANIFEST}.")
+        fsync_directory(self.directory)
 
     def _read_table(self, name: str, entry: dict[str, Any]) -> pl.DataFrame:
         relative = entry["path"]
@@ -312,7 +312,7 @@ class StateStore:
     def _write_owner(self) -> None:
         owner = {"pid": os.getpid(), "host": socket.gethostname(), "since": _utc_now()}
         with contextlib.suppress(OSError):
-            _atomic_write_text(
+            atomic_write_text(
                 self.directory / LOCK_OWNER, json.dumps(owner) + "\n", prefix=f"{LOCK_OWNER}."
             )
 
@@ -567,30 +567,6 @@ def _sha256_file(path: Path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
-
-
-def _atomic_write_text(path: Path, text: str, *, prefix: str) -> None:
-    tmp = path.parent / f"{prefix}{uuid.uuid4().hex[:12]}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _fsync_directory(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _utc_now() -> str:

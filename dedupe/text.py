@@ -63,7 +63,7 @@ LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
 # Proclitics: article-bearing combinations are stripped whenever a stem of two or more letters
 # remains; bare conjunctions/prepositions only when the bare stem is attested on its own, so
-# foreign names that begin with these letters (ويتكوف، بوتين، فولوديمير) stay intact.
+# foreign names that begin with these letters (ويلسون، بيرنز، فيليبس) stay intact.
 _ARTICLE_PREFIXES = ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال")
 _BARE_PREFIXES = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 _WORD = re.compile(

@@ -1,0 +1,43 @@
+"""Writing files so that a reader, or a run killed half-way, never sees a half-written one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], object], *, prefix: str = "") -> None:
+    """Call ``write(handle)`` on a temporary file beside ``path`` (named ``.NAME.*.tmp``, or
+    ``PREFIX*.tmp``), fsync it, then rename it over ``path``; on any error the temporary file
+    is removed and ``path`` is left as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix or f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str, *, prefix: str = "") -> None:
+    """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")), prefix=prefix)
+
+
+def fsync_directory(path: Path) -> None:
+    """Flush a folder's entries (a rename inside it) to disk, where the platform allows it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
