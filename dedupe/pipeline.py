@@ -60,7 +60,10 @@ def run(
     settings = settings.for_model(embedder.model_id)
     clustering = cluster_events(corpus, embedder, settings, near.representative)
     findings = find_inconsistencies(
-        corpus, clustering, extract_facts(corpus), settings.align_threshold
+        corpus,
+        clustering,
+        extract_facts(corpus, cache_dir=cache_path(settings)),
+        settings.align_threshold,
     )
     meta = _meta(settings, embedder, near.params, folder)
     return Report(
@@ -268,7 +271,10 @@ def _check(
         work = subset(corpus, [*new_ids, *candidates])
         clustering = cluster_events(work, embedder, settings, near.representative)
         findings = find_inconsistencies(
-            work, clustering, extract_facts(work), settings.align_threshold
+            work,
+            clustering,
+            extract_facts(work, cache_dir=cache_path(settings)),
+            settings.align_threshold,
         )
         fresh = set(new_ids)
         findings = tuple(f for f in findings if fresh & {d for v in f.values for d in v.documents})

@@ -9,14 +9,23 @@ to the action it dates (a meeting, a statement, a strike...) so that only like i
 from __future__ import annotations
 
 import bisect
+import contextlib
+import hashlib
+import os
+import pickle
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import polars as pl
 
 from dedupe.facts.dates import DateMention, extract_dates
 from dedupe.facts.names import NameMention, extract_names
 from dedupe.facts.numbers import Quantity, extract_quantities
+from dedupe.files import atomic_write
 from dedupe.models import Corpus, parse_published
 from dedupe.text import normalize, sentence_spans, tokenize, vocabulary
 
@@ -196,60 +205,143 @@ def _value_text(f: object) -> str:
     return ""
 
 
-def extract_facts(corpus: Corpus) -> Facts:
-    """Return the names, dates and quantities of every content passage of ``corpus``."""
+_Span = tuple[int, int, int]  # passage start, end, index
+_Found = tuple[int, object, str, tuple[int, int]]  # passage index, fact, action, sentence
+PARALLEL_MIN_DOCUMENTS = 64  # below this, worker processes cost more than they save
+CACHE_MAX_SHARDS = 32
+
+
+def extract_facts(
+    corpus: Corpus, *, cache_dir: Path | None = None, workers: int | None = None
+) -> Facts:
+    """Return the names, dates and quantities of every content passage of ``corpus``.
+
+    Documents are independent, so large corpora are read on every core (``workers``, default
+    all). With ``cache_dir``, each document's facts are kept on disk under a key made of the
+    extractor's own source code, the text, the publication time and the passage spans, so a
+    re-run reads only what changed.
+    """
     passages = corpus.content_passages().sort("document", "index")
-    by_doc: dict[str, list[tuple[int, int, int]]] = {}
+    by_doc: dict[str, list[_Span]] = {}
     for doc, index, start, end in passages.select("document", "index", "start", "end").iter_rows():
         by_doc.setdefault(doc, []).append((start, end, index))
+    jobs: dict[str, tuple[str, str | None, list[_Span]]] = {}
+    keys: dict[str, str] = {}
+    for doc, text, published in corpus.documents.select("id", "text", "published").iter_rows():
+        if by_doc.get(doc):
+            jobs[doc] = (text, published, by_doc[doc])
+            keys[doc] = _cache_key(*jobs[doc])
+    cache = _FactsCache(cache_dir) if cache_dir is not None else None
+    known = cache.load() if cache else {}
+    missing = [doc for doc in jobs if keys[doc] not in known]
+    computed = dict(
+        zip(missing, _map(_document_facts, [jobs[d] for d in missing], workers), strict=True)
+    )
+    if cache and computed:
+        cache.add({keys[doc]: found for doc, found in computed.items()})
     names: list[Located[NameMention]] = []
     dates: list[Located[DateMention]] = []
     quantities: list[Located[Quantity]] = []
-    for doc, text, published in corpus.documents.select("id", "text", "published").iter_rows():
-        spans = by_doc.get(doc, [])
-        if not spans:
-            continue
-        when = parse_published(published)
-        starts = [s for s, _, _ in spans]
-        for mention in extract_names(text, vocabulary(text)):
-            k = bisect.bisect_right(starts, mention.start) - 1
-            if k >= 0 and mention.end <= spans[k][1]:
-                names.append(
-                    Located(doc, spans[k][2], mention, sentence=_sentence(text, spans[k], mention))
-                )
-        for start, end, index in spans:
-            chunk = text[start:end]
-            words = tokenize(chunk)
-            for d in extract_dates(chunk, when):
-                shifted = replace(d, start=d.start + start, end=d.end + start)
-                dates.append(
-                    Located(
-                        doc,
-                        index,
-                        shifted,
-                        action=_action(words, d.start, d.end),
-                        sentence=_sentence(text, (start, end, index), shifted),
-                    )
-                )
-            for q in extract_quantities(chunk):
-                shifted_q = replace(
-                    q,
-                    start=q.start + start,
-                    end=q.end + start,
-                    number_start=q.number_start + start,
-                    number_end=q.number_end + start,
-                    noun_start=q.noun_start + start if q.noun_start >= 0 else q.noun_start,
-                    noun_end=q.noun_end + start if q.noun_end >= 0 else q.noun_end,
-                )
-                quantities.append(
-                    Located(
-                        doc,
-                        index,
-                        shifted_q,
-                        sentence=_sentence(text, (start, end, index), shifted_q),
-                    )
-                )
-    return Facts(tuple(names), tuple(dates), tuple(quantities))
+    for doc in jobs:
+        found_names, found_dates, found_quantities = computed.get(doc) or known[keys[doc]]
+        names.extend(Located(doc, i, f, a, s) for i, f, a, s in found_names)
+        dates.extend(Located(doc, i, f, a, s) for i, f, a, s in found_dates)
+        quantities.extend(Located(doc, i, f, a, s) for i, f, a, s in found_quantities)
+    return Facts(tuple(names), tuple(dates), tuple(quantities))  # type: ignore[arg-type]
+
+
+def _document_facts(
+    job: tuple[str, str | None, list[_Span]],
+) -> tuple[list[_Found], list[_Found], list[_Found]]:
+    """Return the facts of one document's passages: (passage index, fact, action, sentence)."""
+    text, published, spans = job
+    when = parse_published(published)
+    starts = [s for s, _, _ in spans]
+    names: list[_Found] = []
+    dates: list[_Found] = []
+    quantities: list[_Found] = []
+    for mention in extract_names(text, vocabulary(text)):
+        k = bisect.bisect_right(starts, mention.start) - 1
+        if k >= 0 and mention.end <= spans[k][1]:
+            names.append((spans[k][2], mention, "", _sentence(text, spans[k], mention)))
+    for start, end, index in spans:
+        chunk = text[start:end]
+        words = tokenize(chunk)
+        for d in extract_dates(chunk, when):
+            shifted = replace(d, start=d.start + start, end=d.end + start)
+            action = _action(words, d.start, d.end)
+            dates.append((index, shifted, action, _sentence(text, (start, end, index), shifted)))
+        for q in extract_quantities(chunk):
+            shifted_q = replace(
+                q,
+                start=q.start + start,
+                end=q.end + start,
+                number_start=q.number_start + start,
+                number_end=q.number_end + start,
+                noun_start=q.noun_start + start if q.noun_start >= 0 else q.noun_start,
+                noun_end=q.noun_end + start if q.noun_end >= 0 else q.noun_end,
+            )
+            sentence = _sentence(text, (start, end, index), shifted_q)
+            quantities.append((index, shifted_q, "", sentence))
+    return names, dates, quantities
+
+
+def _map(fn: Callable[[Any], Any], items: list[Any], workers: int | None) -> list[Any]:
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(items) < PARALLEL_MIN_DOCUMENTS:
+        return [fn(item) for item in items]
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with context.Pool(workers) as pool:
+        return pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
+
+
+@lru_cache(maxsize=1)
+def extractor_version() -> str:
+    """Return a hash of the source code that decides what a fact is (this package and the
+    text stage it reads through), so cached facts are never older than the code."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted([*package.glob("*.py"), package.parent / "text.py"]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_key(text: str, published: str | None, spans: list[_Span]) -> str:
+    payload = f"{extractor_version()}\0{published}\0{spans}\0{text}"
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _FactsCache:
+    """Pickled shards of {key: a document's facts} in ``cache_dir/facts-VERSION/``; a shard
+    that cannot be read is ignored (the facts are computed again), never fatal."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.directory = Path(cache_dir) / f"facts-{extractor_version()}"
+
+    def load(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        shards = sorted(self.directory.glob("*.pkl")) if self.directory.is_dir() else []
+        for shard in shards:
+            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, ValueError):
+                part = pickle.loads(shard.read_bytes())
+                if isinstance(part, dict):
+                    out.update(part)
+        if len(shards) > CACHE_MAX_SHARDS:
+            with contextlib.suppress(OSError):
+                self._write(out)
+                for shard in shards:
+                    shard.unlink(missing_ok=True)
+        return out
+
+    def add(self, entries: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):
+            self._write(entries)
+
+    def _write(self, entries: dict[str, Any]) -> None:
+        path = self.directory / f"{uuid.uuid4().hex}.pkl"
+        atomic_write(path, lambda h: pickle.dump(entries, h, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _sentence(text: str, span: tuple[int, int, int], fact: object) -> tuple[int, int]:

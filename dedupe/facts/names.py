@@ -241,7 +241,7 @@ def _spellings(word: str) -> set[str]:
     return forms
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 20)
 def _zipf(word: str) -> float:
     """Zipf frequency of a word in general Arabic text, over the spellings it may stand for."""
     if not word:
@@ -1467,6 +1467,7 @@ def _collapse(code: str) -> str:
     return "".join(c for i, c in enumerate(code) if i == 0 or c != code[i - 1])
 
 
+@lru_cache(maxsize=1 << 18)
 def skeleton(name: str) -> str:
     """Return the transliteration key of ``name``: one consonant-class string per word.
 
