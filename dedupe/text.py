@@ -83,8 +83,9 @@ _ASCII_OR_ARABIC = re.compile(r"[\x00-\x7f\u0600-\u0674\u0679-\u06ff]*")
 
 def normalize(text: str) -> str:
     """Return the matching form of ``text`` (see :func:`normalize_with_offsets`); a fast path
-    through one translation table when no character needs NFKC."""
-    if _ASCII_OR_ARABIC.fullmatch(text):
+    through one translation table when no character needs NFKC (typographic quotes, dashes
+    and no-break spaces do not)."""
+    if _ASCII_OR_ARABIC.fullmatch(text) or unicodedata.is_normalized("NFKC", text):
         return text.translate(_TABLE).lower()
     return normalize_with_offsets(text)[0]
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from dedupe.text import (
     line_spans,
     normalize,
@@ -88,3 +90,23 @@ def test_script_and_shingles():
     assert script_of("2025 - 12") == "other"
     assert shingles(["a", "b", "c", "d"], 3) == {"a b c", "b c d"}
     assert shingles(["a"], 3) == {"a"}
+
+
+def test_the_fast_normalize_path_agrees_with_the_one_that_keeps_offsets():
+    import random
+
+    from dedupe.text import normalize
+
+    seeds_text = "".join(
+        p.read_text(encoding="utf-8")
+        for p in sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+    )
+    pool = (
+        list(seeds_text[:3000])
+        + list("“”«»—–…\u00a0\u200f\u0640ﻻﻷﺍﺑ٣٤٫٬ABCİÉéñ１２")
+        + [chr(c) for c in range(0x0600, 0x06FF)]
+    )
+    rng = random.Random(7)
+    samples = [seeds_text[:2000]] + ["".join(rng.choices(pool, k=60)) for _ in range(400)]
+    for text in samples:
+        assert normalize(text) == normalize_with_offsets(text)[0], repr(text)
