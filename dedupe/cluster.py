@@ -348,10 +348,10 @@ def cluster_events(
         events.append(
             Event(
                 id=eid,
-                label=_label(units, aligned, pairs),
+                label=_label(units, aligned, best),
                 documents=tuple(docs),
                 passages=refs,
-                cohesion=_cohesion(aligned, pairs),
+                cohesion=_cohesion(aligned, best),
             )
         )
         members[eid] = aligned
@@ -380,15 +380,19 @@ def _attach(
     those whose mean score against the event's passages in other documents reaches
     ``threshold``."""
     members = set(aligned)
-    for g in {groups[r] for r in aligned}:
+    inside = set(aligned)
+    per_group: dict[str, int] = {}
+    for r in aligned:
+        per_group[groups[r]] = per_group.get(groups[r], 0) + 1
+    for g, count in per_group.items():
+        others = len(aligned) - count
+        if not others:
+            continue
         for row in rows_of_group[g]:
             if row in members:
                 continue
-            others = [r for r in aligned if groups[r] != g]
-            if not others:
-                continue
-            mean = sum(best.get(row, {}).get(r, 0.0) for r in others) / len(others)
-            if mean >= threshold:
+            total = sum(v for o, v in best.get(row, {}).items() if o in inside and groups[o] != g)
+            if total / others >= threshold:
                 members.add(row)
     return sorted(members)
 
@@ -473,17 +477,20 @@ def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[in
     return clusters
 
 
-def _cohesion(rows: list[int], pairs: pl.DataFrame) -> float:
-    sub = pairs.filter(pl.col("i").is_in(rows) & pl.col("j").is_in(rows))
-    return float(sub["score"].mean()) if sub.height else 0.0
+def _within(rows: list[int], best: dict[int, dict[int, float]]) -> dict[int, float]:
+    """Return each row's summed score against the other rows (pairs inside the group)."""
+    inside = set(rows)
+    return {r: sum(v for o, v in best.get(r, {}).items() if o in inside) for r in rows}
 
 
-def _label(units: PassageUnits, rows: list[int], pairs: pl.DataFrame) -> str:
-    sub = pairs.filter(pl.col("i").is_in(rows) & pl.col("j").is_in(rows))
-    totals = {r: 0.0 for r in rows}
-    for a, b, s in sub.select("i", "j", "score").iter_rows():
-        totals[a] += s
-        totals[b] += s
+def _cohesion(rows: list[int], best: dict[int, dict[int, float]]) -> float:
+    inside = set(rows)
+    scores = [v for r in rows for o, v in best.get(r, {}).items() if o in inside and o > r]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def _label(units: PassageUnits, rows: list[int], best: dict[int, dict[int, float]]) -> str:
+    totals = _within(rows, best)
     best = max(rows, key=lambda r: (totals[r], -r))
     text = " ".join(units.frame["text"][best].split())
     for stop in (".", "؟", "!", "،"):

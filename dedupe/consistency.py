@@ -17,17 +17,25 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import combinations
 
+import numpy as np
 import polars as pl
 
 from dedupe.cluster import Clustering
 from dedupe.facts import Facts, Located
 from dedupe.facts.dates import DateMention
-from dedupe.facts.names import NameMention, name_similarity, orthographic_only, same_person
-from dedupe.facts.numbers import Quantity, same_counted_thing
+from dedupe.facts.names import (
+    NameMention,
+    name_similarity,
+    orthographic_only,
+    same_person,
+    skeleton,
+)
+from dedupe.facts.numbers import Quantity, count_keys, same_counted_thing
 from dedupe.models import Corpus, Evidence, Finding, FindingValue, parse_published
 from dedupe.text import ARABIC_LETTER, normalize, tokenize
 
@@ -66,26 +74,20 @@ def build_context(
     pair_score: dict[frozenset[tuple[str, int]], float] = {}
     if clustering is not None:
         frame = clustering.units.frame
+        key = list(zip(frame["document"].to_list(), frame["start"].to_list(), strict=True))
         for doc, g in zip(frame["document"], frame["group"], strict=True):
             group[doc] = g
         for eid, rows in clustering.members.items():
             for r in rows:
-                passage_event[(frame["document"][r], frame["start"][r])].add(eid)
+                passage_event[key[r]].add(eid)
         for eid, event_facets in clustering.facets.items():
             for facet in event_facets:
-                facets.append((eid, {(frame["document"][r], frame["start"][r]) for r in facet}))
+                facets.append((eid, {key[r] for r in facet}))
         for i, j, score in clustering.pairs.select("i", "j", "score").iter_rows():
-            key = frozenset(
-                [
-                    (frame["document"][i], frame["start"][i]),
-                    (frame["document"][j], frame["start"][j]),
-                ]
-            )
-            pair_score[key] = score
+            pair_score[frozenset([key[i], key[j]])] = score
         strong = clustering.pairs.filter(pl.col("score") >= align_threshold)
         for i, j in strong.select("i", "j").iter_rows():
-            a = (frame["document"][i], frame["start"][i])
-            b = (frame["document"][j], frame["start"][j])
+            a, b = key[i], key[j]
             common = passage_event.get(a, set()) & passage_event.get(b, set())
             if common:
                 aligned.append((min(common, key=_natural), a, b))
@@ -213,23 +215,20 @@ def name_variants(
         return x
 
     link_score: dict[tuple[str, str], float] = {}
-    for i, a in enumerate(surnames):
-        for b in surnames[i + 1 :]:
-            if len(a) < 3 or len(b) < 3 or orthographic_only(a, b):
-                continue
-            if bool(ARABIC_LETTER.search(a)) != bool(ARABIC_LETTER.search(b)):
-                continue  # a name in another script is a translation, not a spelling
-            similarity = name_similarity(a, b)
-            if similarity < 0.7:
-                continue
-            score, support, first = _person_evidence(
-                by_surname[a], by_surname[b], ctx, passage_start
-            )
-            if (similarity >= 0.75 and score >= 0.7 and (support or score >= 0.9)) or (
-                first and score >= 0.6
-            ):
-                link_score[(a, b)] = score
-                parent[find(a)] = find(b)
+    for a, b in _surname_candidates(by_surname, ctx, passage_start):
+        if len(a) < 3 or len(b) < 3 or orthographic_only(a, b):
+            continue
+        if bool(ARABIC_LETTER.search(a)) != bool(ARABIC_LETTER.search(b)):
+            continue  # a name in another script is a translation, not a spelling
+        similarity = name_similarity(a, b)
+        if similarity < 0.7:
+            continue
+        score, support, first = _person_evidence(by_surname[a], by_surname[b], ctx, passage_start)
+        if (similarity >= 0.75 and score >= 0.7 and (support or score >= 0.9)) or (
+            first and score >= 0.6
+        ):
+            link_score[(a, b)] = score
+            parent[find(a)] = find(b)
 
     findings = _first_name_variants(by_surname, ctx, passage_start)
     clusters: dict[str, list[str]] = defaultdict(list)
@@ -268,6 +267,50 @@ def name_variants(
             )
         )
     return findings
+
+
+CANDIDATE_RATIO = 40  # string similarity (0-100) below which two surnames are never compared
+
+
+def _surname_candidates(
+    by_surname: dict[str, list[Located[NameMention]]], ctx: Context, passage_start: dict
+) -> list[tuple[str, str]]:
+    """Return the surname pairs worth comparing, sorted: those with the same transliteration
+    skeleton anywhere in the corpus, and those used in one document or in one aligned facet
+    (passages of different reports that report the same thing) whose spellings are at least
+    CANDIDATE_RATIO similar (every pair scoring 0.7 in name_similarity
+    on the labeled and generated corpora is). Comparing every pair would be quadratic in the
+    names of the whole corpus."""
+    from rapidfuzz import fuzz, process
+
+    contexts: dict[object, set[str]] = defaultdict(set)
+    by_skeleton: dict[str, set[str]] = defaultdict(set)
+    facets_of: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for k, (_, members) in enumerate(ctx.facets):
+        for key in members:
+            facets_of[key].append(k)
+    for surname, items in by_surname.items():
+        by_skeleton[skeleton(surname)].add(surname)
+        for it in items:
+            contexts[it.document].add(surname)
+            key = (it.document, passage_start.get((it.document, it.passage), -1))
+            for k in facets_of.get(key, ()):
+                contexts[k].add(surname)
+    pairs: set[tuple[str, str]] = set()
+    for members in by_skeleton.values():
+        ordered = sorted(members)
+        pairs.update(combinations(ordered, 2))
+    for members in contexts.values():
+        ordered = sorted(members)
+        if len(ordered) < 2:
+            continue
+        forms = [normalize(m) for m in ordered]
+        scores = process.cdist(
+            forms, forms, scorer=fuzz.ratio, score_cutoff=CANDIDATE_RATIO, dtype=np.uint8
+        )
+        rows, cols = np.nonzero(np.triu(scores, 1))
+        pairs.update((ordered[r], ordered[c]) for r, c in zip(rows, cols, strict=True))
+    return sorted(pairs)
 
 
 def _first_name_variants(
@@ -370,28 +413,46 @@ def _most_common(values: Sequence[str]) -> str:
 
 
 def _facet_pairs(
-    items: Sequence[Located], ctx: Context, passage_start: dict, *, direct: bool = False
+    items: Sequence[Located],
+    ctx: Context,
+    passage_start: dict,
+    keys: Callable[[Located], Iterable[Hashable]],
+    *,
+    direct: bool = False,
 ) -> Iterable[tuple[str | None, Located, Located]]:
     """Yield (event, a, b) for facts of different reports that sit in one aligned facet, and
-    with ``direct`` also in two passages of one event aligned directly."""
+    with ``direct`` also in two passages of one event aligned directly. Only facts that share
+    one of ``keys`` (the action a date is attached to, the noun a figure counts) are paired:
+    a large facet holds many facts, and the others could never be compared."""
     where: dict[tuple[str, int], list[Located]] = defaultdict(list)
     for it in items:
         where[(it.document, passage_start.get((it.document, it.passage), -1))].append(it)
     done: set[tuple[int, int]] = set()
 
+    def buckets(group: list[Located]) -> dict[Hashable, list[Located]]:
+        out: dict[Hashable, list[Located]] = defaultdict(list)
+        for it in group:
+            for key in keys(it):
+                out[key].append(it)
+        return out
+
     def pairs(eid: str | None, first: list[Located], second: list[Located] | None):
-        combos = (
-            ((a, b) for i, a in enumerate(first) for b in first[i + 1 :])
-            if second is None
-            else ((a, b) for a in first for b in second)
-        )
-        for a, b in combos:
-            key = (min(id(a), id(b)), max(id(a), id(b)))
-            if key in done:
-                continue
-            if ctx.group.get(a.document, a.document) != ctx.group.get(b.document, b.document):
-                done.add(key)
-                yield eid, a, b
+        by_key = buckets(first)
+        other = buckets(second) if second is not None else by_key
+        for key, left in by_key.items():
+            right = other.get(key, [])
+            combos = (
+                ((a, b) for i, a in enumerate(left) for b in left[i + 1 :])
+                if second is None
+                else ((a, b) for a in left for b in right)
+            )
+            for a, b in combos:
+                pair = (min(id(a), id(b)), max(id(a), id(b)))
+                if pair in done:
+                    continue
+                done.add(pair)
+                if ctx.group.get(a.document, a.document) != ctx.group.get(b.document, b.document):
+                    yield eid, a, b
 
     for eid, members in ctx.facets:
         yield from pairs(eid, [it for key in sorted(members) for it in where.get(key, [])], None)
@@ -522,15 +583,13 @@ def date_conflicts(
             )
         )
     seen: set[tuple[str, str]] = set()
-    for eid, a, b in _facet_pairs(dates, ctx, passage_start):
+    places: dict[int, set[str]] = {}
+    for eid, a, b in _facet_pairs(dates, ctx, passage_start, _date_keys):
         if not a.action or a.action != b.action or a.action in UNDATED_ACTIONS:
             continue
         da, db = a.fact, b.fact
         if da.kind in ("year", "month") or db.kind in ("year", "month"):
             continue
-        place_a, place_b = _places(ctx, a), _places(ctx, b)
-        if place_a and place_b and not place_a & place_b:
-            continue  # talks in one city and talks in another are two meetings
         resolved = None not in (da.earliest, da.latest, db.earliest, db.latest)
         tense_a = _tense(da, ctx.published.get(a.document))
         tense_b = _tense(db, ctx.published.get(b.document))
@@ -556,6 +615,11 @@ def date_conflicts(
             confidence = 0.6
         else:
             continue
+        for item in (a, b):
+            if id(item) not in places:
+                places[id(item)] = _places(ctx, item)
+        if places[id(a)] and places[id(b)] and not places[id(a)] & places[id(b)]:
+            continue  # talks in one city and talks in another are two meetings
         va, na = _date_value(da)
         vb, nb = _date_value(db)
         key = (eid, "|".join(sorted([na, nb])))
@@ -587,6 +651,17 @@ def date_conflicts(
 # Statements are issued again and again; two reports quoting statements on different days are
 # not evidence that either is wrong.
 UNDATED_ACTIONS = {"statement"}
+
+
+def _date_keys(item: Located[DateMention]) -> tuple[str, ...]:
+    """Dates are compared only when attached to the same datable action."""
+    return (item.action,) if item.action and item.action not in UNDATED_ACTIONS else ()
+
+
+def _quantity_keys(item: Located[Quantity]) -> tuple[str, ...]:
+    return count_keys(item.fact)
+
+
 STANCE_WORDS = {
     **{normalize(w): "current" for w in ("حاليا", "حالياً", "الآن", "الحالي", "currently", "now")},
     **{normalize(w): "previous" for w in ("سابقا", "سابقاً", "السابق", "previously", "formerly")},
@@ -685,14 +760,18 @@ def number_conflicts(
     findings: list[Finding] = []
     seen: set[tuple[str, ...]] = set()
     skip = {"year", "ordinal", "fraction"}
-    for eid, a, b in _facet_pairs(quantities, ctx, passage_start, direct=True):
+    around: dict[int, tuple[set[str], bool, str]] = {}
+    for eid, a, b in _facet_pairs(quantities, ctx, passage_start, _quantity_keys, direct=True):
         qa, qb = a.fact, b.fact
         if not qa.noun_key or skip & (set(qa.qualifiers) | set(qb.qualifiers)):
             continue
         if not same_counted_thing(qa, qb):
             continue
-        context_a, increment_a, stance_a = _context(ctx, a)
-        context_b, increment_b, stance_b = _context(ctx, b)
+        for item in (a, b):
+            if id(item) not in around:
+                around[id(item)] = _context(ctx, item)
+        context_a, increment_a, stance_a = around[id(a)]
+        context_b, increment_b, stance_b = around[id(b)]
         if increment_a or increment_b or stance_a != stance_b:
             continue
         casualty = bool(CASUALTY & set(qa.qualifiers) & set(qb.qualifiers))

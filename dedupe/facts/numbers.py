@@ -1172,6 +1172,17 @@ def parse_arabic_number(words: str) -> float | None:
     return number.value
 
 
+def count_keys(q: Quantity) -> tuple[str, ...]:
+    """Return keys such that ``same_counted_thing(a, b)`` implies ``a`` and ``b`` share one:
+    the noun key, and for a casualty figure counted in people, the casualty kind."""
+    keys = [f"noun:{q.noun_key}"] if q.noun_key else []
+    casualty_nouns = _KILLED_KEYS | _INJURED_KEYS | _PERSON_KEYS
+    for casualty in ("killed", "injured"):
+        if casualty in q.qualifiers and q.noun_key in casualty_nouns:
+            keys.append(f"casualty:{casualty}")
+    return tuple(keys)
+
+
 def same_counted_thing(a: Quantity, b: Quantity) -> bool:
     """Return True when two quantities count the same thing, so that different values disagree.
 
