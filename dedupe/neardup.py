@@ -8,11 +8,13 @@ links only (never of raw band collisions).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -86,7 +88,10 @@ def shingle_hashes(text: str, size: int) -> np.ndarray:
     """Return the distinct 32-bit hashes of the ``size``-word shingles of ``text`` in matching
     form (clitics split per the text's own vocabulary). Each word is hashed once (SHA-1,
     cached) and a shingle's hash mixes its words' hashes, so no shingle string is built."""
-    words = stems(text, vocabulary(text))
+    return _hash_words(stems(text, vocabulary(text)), size)
+
+
+def _hash_words(words: Sequence[str], size: int) -> np.ndarray:
     if not words:
         return np.zeros(0, dtype=np.uint32)
     h = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
@@ -99,6 +104,29 @@ def shingle_hashes(text: str, size: int) -> np.ndarray:
         mixed *= _MIX[4]
         mixed ^= mixed >> np.uint64(32)
     return np.unique((mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+
+
+def _document_shingles(
+    job: tuple[list[str], list[bool], int],
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Return the shingle hashes of a document (its passages joined by newlines) and of each
+    passage marked in ``wanted``; the text is tokenized once, with the document's vocabulary."""
+    passages, wanted, size = job
+    vocab = vocabulary("\n".join(passages))
+    words = [stems(p, vocab) for p in passages]
+    whole = _hash_words([w for ws in words for w in ws], size)
+    return whole, [_hash_words(ws, size) for ws, keep in zip(words, wanted, strict=True) if keep]
+
+
+def _map(fn: Callable[[Any], Any], items: list[Any], workers: int | None) -> list[Any]:
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(items) < PARALLEL_MIN_TEXTS:
+        return [fn(item) for item in items]
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with context.Pool(workers) as pool:
+        return pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
 
 
 def _identity(value: int) -> int:
@@ -124,26 +152,13 @@ def signatures(hash_sets: Sequence[np.ndarray], params: MinHashParams) -> np.nda
     return out
 
 
-def _signatures_of_texts(args: tuple[list[str], MinHashParams]) -> np.ndarray:
-    texts, params = args
-    return signatures([shingle_hashes(t, params.shingle_size) for t in texts], params)
-
-
 def text_signatures(
     texts: Sequence[str], params: MinHashParams, workers: int | None = None
 ) -> np.ndarray:
-    """Return the signatures of ``texts``, computed on every core for large inputs."""
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(texts) < PARALLEL_MIN_TEXTS:
-        return _signatures_of_texts((list(texts), params))
-    import multiprocessing
-
-    step = -(-len(texts) // (workers * 4))
-    chunks = [(list(texts[i : i + step]), params) for i in range(0, len(texts), step)]
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(workers) as pool:
-        parts = pool.map(_signatures_of_texts, chunks)
-    return np.vstack(parts) if parts else np.empty((0, params.num_perm), dtype=np.uint64)
+    """Return the signatures of ``texts``, shingled on every core for large inputs."""
+    size = params.shingle_size
+    hashes = _map(functools.partial(shingle_hashes, size=size), list(texts), workers)
+    return signatures(hashes, params)
 
 
 def band_keys(sigs: np.ndarray, ids: Sequence[str], params: MinHashParams) -> pl.DataFrame:
@@ -251,17 +266,37 @@ def find_duplicates(
     settings: Settings,
     *,
     stored: tuple[Sequence[str], np.ndarray] | None = None,
+    workers: int | None = None,
 ) -> NearDuplicates:
     """Return exact and near-duplicate document groups and passages reused across documents.
 
     ``stored`` (ids, signatures) adds previously seen documents to the comparison, for
-    incremental checks; groups may then name stored documents.
+    incremental checks; groups may then name stored documents. Each document is tokenized
+    once, for itself and its passages, on every core (``workers``) for large corpora.
     """
     params = MinHashParams.from_settings(settings)
     units = document_texts(corpus)
     ids = list(units["id"])
     texts = list(units["text"])
-    sigs = text_signatures(texts, params)
+    passages = corpus.content_passages().sort("document", "index")
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for row in passages.iter_rows(named=True):
+        by_doc.setdefault(row["document"], []).append(row)
+    jobs = [
+        (
+            [r["text"] for r in by_doc[d]],
+            [_reusable(r, settings) for r in by_doc[d]],
+            params.shingle_size,
+        )
+        for d in ids
+    ]
+    shingled = _map(_document_shingles, jobs, workers)
+    sigs = signatures([whole for whole, _ in shingled], params)
+    reusable = [
+        (row, hashes)
+        for d, (_, parts) in zip(ids, shingled, strict=True)
+        for row, hashes in zip([r for r in by_doc[d] if _reusable(r, settings)], parts, strict=True)
+    ]
     all_ids, all_sigs = ids, sigs
     if stored is not None and len(stored[0]):
         all_ids = [*stored[0], *ids]
@@ -287,7 +322,7 @@ def find_duplicates(
                 similarity=similarity,
             )
         )
-    groups.extend(_passage_reuse(corpus, settings, representative, len(groups)))
+    groups.extend(_passage_reuse(reusable, settings, representative, len(groups)))
     return NearDuplicates(
         groups=tuple(groups),
         pairs=verified,
@@ -298,22 +333,23 @@ def find_duplicates(
     )
 
 
+def _reusable(row: dict[str, Any], settings: Settings) -> bool:
+    """A body passage long enough that finding it in another outlet means it was reused."""
+    return row["kind"] == "body" and len(row["text"].split()) >= settings.passage_min_words
+
+
 def _passage_reuse(
-    corpus: Corpus, settings: Settings, representative: dict[str, str], offset: int
+    reusable: list[tuple[dict[str, Any], np.ndarray]],
+    settings: Settings,
+    representative: dict[str, str],
+    offset: int,
 ) -> list[DuplicateGroup]:
-    passages = corpus.content_passages().filter(pl.col("kind") == "body")
-    if passages.height < 2:
+    if len(reusable) < 2:
         return []
     params = MinHashParams.from_settings(settings, settings.passage_reuse_threshold)
-    rows = [
-        row
-        for row in passages.iter_rows(named=True)
-        if len(row["text"].split()) >= settings.passage_min_words
-    ]
+    rows = [row for row, _ in reusable]
     ids = [f"{r['document']}:{r['index']}" for r in rows]
-    if len(ids) < 2:
-        return []
-    sigs = text_signatures([r["text"] for r in rows], params)
+    sigs = signatures([hashes for _, hashes in reusable], params)
     index = {x: i for i, x in enumerate(ids)}
     verified = verify(
         candidate_pairs(band_keys(sigs, ids, params)), sigs, index, settings.passage_reuse_threshold
