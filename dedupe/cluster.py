@@ -205,6 +205,15 @@ def combine(
     return float(result) if result.ndim == 0 else result
 
 
+def _incidence(sets: Sequence[frozenset[str]]) -> csr_matrix:
+    """Return the rows × items 0/1 matrix of ``sets``."""
+    columns: dict[str, int] = {}
+    indices = [columns.setdefault(x, len(columns)) for s in sets for x in sorted(s)]
+    indptr = np.cumsum([0, *(len(s) for s in sets)])
+    data = np.ones(len(indices), dtype=np.float32)
+    return csr_matrix((data, indices, indptr), shape=(len(sets), max(1, len(columns))))
+
+
 def _hours_apart(a: datetime | None, b: datetime | None) -> float | None:
     if a is None or b is None:
         return None
@@ -246,32 +255,35 @@ def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) 
     for row, g in enumerate(groups):
         rows_of.setdefault(g, []).append(row)
     scripts = np.asarray(units.frame["script"].to_list())
+    anchor_m = _incidence(units.anchors)
+    anchor_n = np.asarray(anchor_m.sum(axis=1)).ravel()
+    published = units.published
     out: list[pl.DataFrame] = []
-    doc_pairs = _document_pairs(units)
+    partners: dict[str, list[str]] = {}
     if within:
-        doc_pairs = [(g, g) for g in sorted(rows_of) if len(rows_of[g]) > 1]
-    for a, b in doc_pairs:
+        partners = {g: [g] for g in sorted(rows_of) if len(rows_of[g]) > 1}
+    else:
+        for a, b in _document_pairs(units):
+            partners.setdefault(a, []).append(b)
+    # one block per document against all its partners: few large products, not many small ones
+    for a, others in partners.items():
         ia = np.asarray(rows_of[a])
-        ib = np.asarray(rows_of[b])
+        ib = np.concatenate([rows_of[b] for b in others])
         cos = units.vectors[ia] @ units.vectors[ib].T
         lex = (units.lexical[ia] @ units.lexical[ib].T).toarray()
-        n_shared = np.array(
-            [[len(units.anchors[x] & units.anchors[y]) for y in ib] for x in ia], dtype=np.float64
-        )
-        sizes = np.array(
-            [[min(len(units.anchors[x]), len(units.anchors[y])) for y in ib] for x in ia],
-            dtype=np.float64,
-        )
+        n_shared = (anchor_m[ia] @ anchor_m[ib].T).toarray().astype(np.float64)
+        sizes = np.minimum(anchor_n[ia][:, None], anchor_n[ib][None, :]).astype(np.float64)
         anchor = np.divide(n_shared, sizes, out=np.zeros_like(n_shared), where=sizes > 0)
-        hours = _hours_apart(units.published[ia[0]], units.published[ib[0]])
+        apart = [_hours_apart(published[ia[0]], published[r]) for r in ib]
+        hours = np.array([np.nan if h is None else h for h in apart])[None, :]
         same = scripts[ia][:, None] == scripts[ib][None, :]
         score = combine(cos, lex, anchor, n_shared, hours, same, settings)
         # both name two or more rare things (people, places) and share none: other occurrences
         score = np.where((sizes >= 2) & (n_shared == 0), score * settings.anchor_conflict, score)
-        keep = np.argwhere((score >= EDGE_FLOOR) & (ia[:, None] < ib[None, :] if a == b else True))
-        if keep.size == 0:
+        keep = (score >= EDGE_FLOOR) & (ia[:, None] < ib[None, :] if within else True)
+        x, y = np.nonzero(keep)
+        if x.size == 0:
             continue
-        x, y = keep[:, 0], keep[:, 1]
         out.append(
             pl.DataFrame(
                 {
@@ -450,8 +462,13 @@ def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[in
     graph = csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     clusters: list[list[int]] = []
+    order = np.argsort(labels[i], kind="stable")  # the pairs of each component, contiguous
+    pair_label = labels[i][order]
+    rows_order = np.argsort(labels, kind="stable")
+    row_label = labels[rows_order]
     for label in np.unique(labels[np.concatenate([i, j])]):
-        rows = np.flatnonzero(labels == label)
+        first, last = np.searchsorted(row_label, [label, label + 1])
+        rows = rows_order[first:last]
         if len(rows) > MAX_COMPONENT:
             strong = s >= threshold
             sub = csr_matrix((np.ones(strong.sum()), (i[strong], j[strong])), shape=(n, n))
@@ -461,11 +478,13 @@ def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[in
                 if len(members) > 1:
                     clusters.append(members.tolist())
             continue
-        local = {r: k for k, r in enumerate(rows)}
+        local = np.full(n, -1)
+        local[rows] = np.arange(len(rows))
+        first, last = np.searchsorted(pair_label, [label, label + 1])
+        mine = order[first:last]
         sim = np.zeros((len(rows), len(rows)))
-        mask = np.isin(i, rows) & np.isin(j, rows)
-        for a, b, v in zip(i[mask], j[mask], s[mask], strict=True):
-            sim[local[a], local[b]] = sim[local[b], local[a]] = v
+        sim[local[i[mine]], local[j[mine]]] = s[mine]
+        sim[local[j[mine]], local[i[mine]]] = s[mine]
         dist = 1.0 - sim
         np.fill_diagonal(dist, 0.0)
         tree = linkage(squareform(dist, checks=False), method="average")
