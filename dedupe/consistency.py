@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
 
-import numpy as np
 import polars as pl
 
 from dedupe.cluster import Clustering
@@ -33,6 +32,7 @@ from dedupe.facts.names import (
     name_similarity,
     orthographic_only,
     same_person,
+    similar_word_pairs,
     skeleton,
 )
 from dedupe.facts.numbers import Quantity, count_keys, same_counted_thing
@@ -216,12 +216,12 @@ def name_variants(
 
     link_score: dict[tuple[str, str], float] = {}
     for a, b in _surname_candidates(by_surname, ctx, passage_start):
-        if len(a) < 3 or len(b) < 3 or orthographic_only(a, b):
+        if len(a) < 3 or len(b) < 3:
             continue
         if bool(ARABIC_LETTER.search(a)) != bool(ARABIC_LETTER.search(b)):
             continue  # a name in another script is a translation, not a spelling
         similarity = name_similarity(a, b)
-        if similarity < 0.7:
+        if similarity < SURNAME_FLOOR or orthographic_only(a, b):
             continue
         score, support, first = _person_evidence(by_surname[a], by_surname[b], ctx, passage_start)
         if (similarity >= 0.75 and score >= 0.7 and (support or score >= 0.9)) or (
@@ -269,7 +269,7 @@ def name_variants(
     return findings
 
 
-CANDIDATE_RATIO = 40  # string similarity (0-100) below which two surnames are never compared
+SURNAME_FLOOR = 0.7  # name_similarity below which two surnames are never linked
 
 
 def _surname_candidates(
@@ -277,12 +277,8 @@ def _surname_candidates(
 ) -> list[tuple[str, str]]:
     """Return the surname pairs worth comparing, sorted: those with the same transliteration
     skeleton anywhere in the corpus, and those used in one document or in one aligned facet
-    (passages of different reports that report the same thing) whose spellings are at least
-    CANDIDATE_RATIO similar (every pair scoring 0.7 in name_similarity
-    on the labeled and generated corpora is). Comparing every pair would be quadratic in the
-    names of the whole corpus."""
-    from rapidfuzz import fuzz, process
-
+    (passages of different reports that report the same thing) whose spellings can reach
+    SURNAME_FLOOR. Comparing every pair would be quadratic in the names of the corpus."""
     contexts: dict[object, set[str]] = defaultdict(set)
     by_skeleton: dict[str, set[str]] = defaultdict(set)
     facets_of: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -298,18 +294,12 @@ def _surname_candidates(
                 contexts[k].add(surname)
     pairs: set[tuple[str, str]] = set()
     for members in by_skeleton.values():
-        ordered = sorted(members)
-        pairs.update(combinations(ordered, 2))
+        pairs.update(combinations(sorted(members), 2))
     for members in contexts.values():
         ordered = sorted(members)
-        if len(ordered) < 2:
-            continue
-        forms = [normalize(m) for m in ordered]
-        scores = process.cdist(
-            forms, forms, scorer=fuzz.ratio, score_cutoff=CANDIDATE_RATIO, dtype=np.uint8
+        pairs.update(
+            (ordered[r], ordered[c]) for r, c in similar_word_pairs(ordered, SURNAME_FLOOR)
         )
-        rows, cols = np.nonzero(np.triu(scores, 1))
-        pairs.update((ordered[r], ordered[c]) for r, c in zip(rows, cols, strict=True))
     return sorted(pairs)
 
 

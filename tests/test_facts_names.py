@@ -688,3 +688,25 @@ def test_same_person_uses_extracted_mentions():
     b = mention_at(text, "رستم عمروف")
     assert same_person(a, b) >= 0.9
     assert not orthographic_only(a.surface, b.surface)
+
+
+def test_the_vectorized_pair_filter_keeps_every_pair_that_can_be_one_name():
+    import itertools
+    import random
+
+    from dedupe.facts.names import name_similarity, similar_word_pairs
+
+    invented = [
+        "عمروف", "أوميروف", "ديمترييف", "دميترييف", "ويتكوف", "فيتكوف", "ليندكفست",
+        "ليندكفيست", "عليانوف", "أوليانوف", "كوفالسكي", "كوفالسكى", "برونسون", "برونزون",
+        "الخطيب", "الخطيبي", "سامي", "سامر", "Umerov", "Umarov", "Lindqvist", "Lindkvist",
+    ]  # fmt: skip
+    rng = random.Random(3)
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    made = ["".join(rng.choices(letters, k=rng.randint(3, 8))) + "وف" for _ in range(150)]
+    words = sorted(set(invented + made))
+    kept = {(words[a], words[b]) for a, b in similar_word_pairs(words, 0.7)}
+    needed = {(a, b) for a, b in itertools.combinations(words, 2) if name_similarity(a, b) >= 0.7}
+    assert needed, "the sample has pairs that can be one name"
+    assert needed <= kept
+    assert len(kept) < len(words) * (len(words) - 1) / 2 / 4, "and the filter does filter"

@@ -1539,6 +1539,27 @@ def _word_similarity(a: str, b: str) -> float:
     return min(0.8, 0.55 * skel + 0.45 * text)
 
 
+def similar_word_pairs(words: Sequence[str], floor: float) -> list[tuple[int, int]]:
+    """Return the index pairs (i < j) of ``words`` whose :func:`_word_similarity` can reach
+    ``floor``, found with two vectorized string comparisons instead of one Python call per
+    pair. Exact for the transliteration branch (0.55 skeleton + 0.45 spelling similarity,
+    or an equal skeleton); the other branches score lower or need near-equal spellings."""
+    import numpy as np
+    from rapidfuzz import process
+
+    if len(words) < 2:
+        return []
+    forms = [_match_form(w) for w in words]
+    skels = [_collapse(skeleton(w)) for w in words]
+    text = process.cdist(forms, forms, scorer=fuzz.ratio, dtype=np.uint8)
+    skel = process.cdist(skels, skels, scorer=fuzz.ratio, dtype=np.uint8)
+    same_skeleton = np.asarray(skels, dtype=object)[:, None] == np.asarray(skels, dtype=object)
+    reach = (0.55 * skel + 0.45 * text) / 100 >= floor - 0.01
+    close = text >= 80  # equal or orthographic spellings (0.97 and 1.0)
+    rows, cols = np.nonzero(np.triu(reach | close | same_skeleton, 1))
+    return list(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
 def _sequence_similarity(a: Sequence[str], b: Sequence[str]) -> float:
     if not a or not b:
         return 0.0
