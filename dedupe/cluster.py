@@ -420,32 +420,33 @@ def _merge_facets(
     close content (cosine of the facets' centroid vectors, rescaled from the embedding floor)."""
     if len(facets) < 2:
         return [[f] for f in facets]
-    docs = [{groups[r] for r in f} for f in facets]
+    names = {g: k for k, g in enumerate(dict.fromkeys(groups))}
+    k = len(facets)
+    doc_sets = [{names[groups[r]] for r in f} for f in facets]
+    incidence = csr_matrix(
+        (
+            np.ones(sum(len(d) for d in doc_sets), dtype=np.float32),
+            [d for ds in doc_sets for d in sorted(ds)],
+            np.cumsum([0, *(len(d) for d in doc_sets)]),
+        ),
+        shape=(k, len(names)),
+    )
+    common = (incidence @ incidence.T).tocoo()  # documents two facets share (sparse)
+    keep = (common.row < common.col) & (common.data >= 2)
+    x, y, shared = common.row[keep], common.col[keep], common.data[keep]
     centroids = np.stack([units.vectors[f].mean(axis=0) for f in facets])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9
-    cosines = centroids @ centroids.T
+    sizes = np.array([len(d) for d in doc_sets], dtype=np.float64)
+    overlap = shared / np.minimum(sizes[x], sizes[y])
     span = (settings.embed_ceiling - settings.embed_floor) / 2
-    k = len(facets)
-    sim = np.zeros((k, k))
-    for x in range(k):
-        for y in range(x + 1, k):
-            common = len(docs[x] & docs[y])
-            if common < 2:
-                continue
-            overlap = common / min(len(docs[x]), len(docs[y]))
-            related = float(np.clip((cosines[x, y] - settings.embed_floor) / span, 0.0, 1.0))
-            sim[x, y] = sim[y, x] = overlap * related
-    dist = 1.0 - sim
-    np.fill_diagonal(dist, 0.0)
-    flat = fcluster(
-        linkage(squareform(dist, checks=False), method="average"),
-        t=1.0 - settings.event_threshold,
-        criterion="distance",
-    )
-    out: dict[int, list[list[int]]] = {}
-    for label, facet in zip(flat, facets, strict=True):
-        out.setdefault(int(label), []).append(facet)
-    return list(out.values())
+    cosines = np.einsum("ij,ij->i", centroids[x], centroids[y])
+    related = np.clip((cosines - settings.embed_floor) / span, 0.0, 1.0)
+    similar = pl.DataFrame({"i": x, "j": y, "score": overlap * related})
+    merged = _average_link(k, similar.filter(pl.col("score") > 0), settings.event_threshold)
+    out = [[facets[m] for m in sorted(members)] for members in merged]
+    alone = set(range(k)) - {m for members in merged for m in members}
+    out.extend([facets[m]] for m in sorted(alone))
+    return out
 
 
 def score_all_empty() -> pl.DataFrame:
@@ -470,13 +471,7 @@ def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[in
         first, last = np.searchsorted(row_label, [label, label + 1])
         rows = rows_order[first:last]
         if len(rows) > MAX_COMPONENT:
-            strong = s >= threshold
-            sub = csr_matrix((np.ones(strong.sum()), (i[strong], j[strong])), shape=(n, n))
-            _, sub_labels = connected_components(sub, directed=False)
-            for lab in np.unique(sub_labels[rows]):
-                members = rows[sub_labels[rows] == lab]
-                if len(members) > 1:
-                    clusters.append(members.tolist())
+            clusters.extend(_split_component(rows, i, j, s, n, threshold))
             continue
         local = np.full(n, -1)
         local[rows] = np.arange(len(rows))
@@ -494,6 +489,39 @@ def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[in
             if len(members) > 1:
                 clusters.append(members.tolist())
     return clusters
+
+
+def _split_component(
+    rows: np.ndarray, i: np.ndarray, j: np.ndarray, s: np.ndarray, n: int, threshold: float
+) -> list[list[int]]:
+    """Average link over a component too large for a dense matrix: keep only its pairs at
+    ever higher scores until it falls apart into parts of at most MAX_COMPONENT passages,
+    then average-link each part (no single-link chain through weak pairs decides a group)."""
+    inside = np.zeros(n, dtype=bool)
+    inside[rows] = True
+    mine = inside[i] & inside[j]
+    i, j, s = i[mine], j[mine], s[mine]
+    cut = threshold
+    while True:
+        cut += 0.05
+        strong = s >= cut
+        graph = csr_matrix((np.ones(int(strong.sum())), (i[strong], j[strong])), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        sizes = np.bincount(labels[rows])
+        if sizes.max() <= MAX_COMPONENT or cut >= 1.0:
+            break
+    out: list[list[int]] = []
+    for label in np.flatnonzero(sizes > 1):
+        part = rows[labels[rows] == label]
+        if len(part) > MAX_COMPONENT:  # linked by pairs scoring 1.0: one group as it is
+            out.append(part.tolist())
+            continue
+        inner = np.zeros(n, dtype=bool)
+        inner[part] = True
+        keep = inner[i] & inner[j]
+        frame = pl.DataFrame({"i": i[keep], "j": j[keep], "score": s[keep]})
+        out.extend(_average_link(n, frame, threshold))
+    return out
 
 
 def _within(rows: list[int], best: dict[int, dict[int, float]]) -> dict[int, float]:

@@ -157,3 +157,20 @@ def test_compare_usage_errors_exit_2(corpus_dir):
     result = CliRunner().invoke(cli, ["compare", str(corpus_dir / "q1.md")])
     assert result.exit_code == 2
     assert result.output.startswith("dedupe: error: give two files, or --pairs FILE.csv")
+
+
+def test_a_component_too_large_for_a_dense_matrix_is_split_not_chained(monkeypatch):
+    import itertools
+
+    import polars as pl
+
+    from dedupe import cluster
+
+    monkeypatch.setattr(cluster, "MAX_COMPONENT", 10)
+    rows = []
+    for block in (range(0, 8), range(8, 16)):
+        rows += [(a, b, 0.9) for a, b in itertools.combinations(block, 2)]
+    rows.append((7, 8, 0.55))  # one pair above the threshold links the two blocks
+    pairs = pl.DataFrame(rows, schema=["i", "j", "score"], orient="row")
+    groups = sorted(sorted(g) for g in cluster._average_link(16, pairs, 0.5))
+    assert groups == [list(range(8)), list(range(8, 16))]
