@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -23,6 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from dedupe.models import Corpus, DuplicateGroup
+from dedupe.parallel import map_items
 from dedupe.settings import Settings
 from dedupe.text import stems, vocabulary
 
@@ -118,17 +118,6 @@ def _document_shingles(
     return whole, [_hash_words(ws, size) for ws, keep in zip(words, wanted, strict=True) if keep]
 
 
-def _map(fn: Callable[[Any], Any], items: list[Any], workers: int | None) -> list[Any]:
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(items) < PARALLEL_MIN_TEXTS:
-        return [fn(item) for item in items]
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(workers) as pool:
-        return pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
-
-
 def _identity(value: int) -> int:
     return value
 
@@ -157,7 +146,9 @@ def text_signatures(
 ) -> np.ndarray:
     """Return the signatures of ``texts``, shingled on every core for large inputs."""
     size = params.shingle_size
-    hashes = _map(functools.partial(shingle_hashes, size=size), list(texts), workers)
+    hashes = map_items(
+        functools.partial(shingle_hashes, size=size), list(texts), workers, PARALLEL_MIN_TEXTS
+    )
     return signatures(hashes, params)
 
 
@@ -290,7 +281,7 @@ def find_duplicates(
         )
         for d in ids
     ]
-    shingled = _map(_document_shingles, jobs, workers)
+    shingled = map_items(_document_shingles, jobs, workers, PARALLEL_MIN_TEXTS)
     sigs = signatures([whole for whole, _ in shingled], params)
     reusable = [
         (row, hashes)

@@ -11,10 +11,8 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
-import os
 import pickle
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +25,7 @@ from dedupe.facts.names import NameMention, extract_names
 from dedupe.facts.numbers import Quantity, extract_quantities
 from dedupe.files import atomic_write
 from dedupe.models import Corpus, parse_published
+from dedupe.parallel import map_items
 from dedupe.text import normalize, sentence_spans, tokenize, vocabulary
 
 T = TypeVar("T")
@@ -235,7 +234,11 @@ def extract_facts(
     known = cache.load() if cache else {}
     missing = [doc for doc in jobs if keys[doc] not in known]
     computed = dict(
-        zip(missing, _map(_document_facts, [jobs[d] for d in missing], workers), strict=True)
+        zip(
+            missing,
+            map_items(_document_facts, [jobs[d] for d in missing], workers, PARALLEL_MIN_DOCUMENTS),
+            strict=True,
+        )
     )
     if cache and computed:
         cache.add({keys[doc]: found for doc, found in computed.items()})
@@ -284,17 +287,6 @@ def _document_facts(
             sentence = _sentence(text, (start, end, index), shifted_q)
             quantities.append((index, shifted_q, "", sentence))
     return names, dates, quantities
-
-
-def _map(fn: Callable[[Any], Any], items: list[Any], workers: int | None) -> list[Any]:
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(items) < PARALLEL_MIN_DOCUMENTS:
-        return [fn(item) for item in items]
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(workers) as pool:
-        return pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
 
 
 @lru_cache(maxsize=1)
