@@ -349,28 +349,99 @@ def cluster_events(
         rows_of_group.setdefault(g, []).append(row)
     best = _best_scores(pairs, n)
     for event_facets in merged:
-        eid = f"e{len(events) + 1}"
+        eid = f"e{len(members) + 1}"
         aligned = sorted({r for f in event_facets for r in f})
-        aligned = _attach(aligned, groups, rows_of_group, best, settings.attach_threshold)
-        docs = sorted({frame["document"][r] for r in aligned}, key=_natural)
+        members[eid] = _attach(aligned, groups, rows_of_group, best, settings.attach_threshold)
+        facets_of[eid] = event_facets
+    if settings.continue_stories:
+        span = settings.embed_ceiling - settings.embed_floor
+        _continue_discourse(
+            members,
+            units,
+            floor=settings.embed_floor,
+            min_affinity=settings.embed_floor + settings.continue_threshold * span,
+        )
+    for eid, rows in members.items():
+        docs = sorted({frame["document"][r] for r in rows}, key=_natural)
         refs = tuple(
             PassageRef(frame["document"][r], frame["start"][r], frame["end"][r])
-            for r in sorted(aligned, key=lambda r: (_natural(frame["document"][r]), r))
+            for r in sorted(rows, key=lambda r: (_natural(frame["document"][r]), r))
         )
         events.append(
             Event(
                 id=eid,
-                label=_label(units, aligned, best),
+                label=_label(units, rows, best),
                 documents=tuple(docs),
                 passages=refs,
-                cohesion=_cohesion(aligned, best),
+                cohesion=_cohesion(rows, best),
             )
         )
-        members[eid] = aligned
-        facets_of[eid] = event_facets
     return Clustering(
         events=tuple(events), pairs=pairs, units=units, members=members, facets=facets_of
     )
+
+
+def _continue_discourse(
+    members: dict[str, list[int]],
+    units: PassageUnits,
+    *,
+    floor: float,
+    min_affinity: float,
+) -> None:
+    """Give each passage that no event holds the events of the passages around it, in place.
+
+    A news article tells a story over consecutive paragraphs: background, quotes and reactions
+    between or after the paragraphs that align with other outlets belong to the same event
+    even when no other outlet says the same. A passage joins the events of the passages it is
+    wedged between, and those of the passage before it when no event holds the next one (the
+    story runs on), repeated so a run of such passages follows the story.
+    Its embedding must share something with the neighbour's (cosine above ``floor``); to run
+    on, it must also be about the event: as close as ``min_affinity`` to one of the event's
+    passages in another outlet. Adjacent paragraphs of one article are close whatever they
+    say, so closeness to the neighbour alone lets "in other news" items join.
+    """
+    docs = units.frame["document"].to_list()
+    groups = units.frame["group"].to_list()
+    n = len(docs)
+    held: dict[int, set[str]] = {}
+    for eid, rows in members.items():
+        for r in rows:
+            held.setdefault(r, set()).add(eid)
+    core = {eid: np.array(rows) for eid, rows in members.items()}
+
+    def around(r: int, step: int) -> set[str] | None:
+        k = r + step
+        return held.get(k, set()) if 0 <= k < n and docs[k] == docs[r] else None
+
+    def close(r: int, k: int) -> bool:
+        return float(units.vectors[r] @ units.vectors[k]) > floor
+
+    def about(r: int, eid: str) -> bool:
+        other = [k for k in core[eid] if groups[k] != groups[r]]
+        return bool(other) and float((units.vectors[other] @ units.vectors[r]).max()) >= (
+            min_affinity
+        )
+
+    changed = True
+    while changed:
+        changed = False
+        for r in range(n):
+            if r in held:
+                continue
+            before, after = around(r, -1), around(r, 1)
+            joined: set[str] = set()
+            if before and after and before & after:
+                if close(r, r - 1) or close(r, r + 1):
+                    joined = before & after
+            elif before and not after and close(r, r - 1):
+                joined = {eid for eid in before if about(r, eid)}
+            if joined:
+                held[r] = joined
+                for eid in joined:
+                    members[eid].append(r)
+                changed = True
+    for eid in members:
+        members[eid] = sorted(set(members[eid]))
 
 
 def _best_scores(pairs: pl.DataFrame, n: int) -> dict[int, dict[int, float]]:

