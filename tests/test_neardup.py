@@ -164,3 +164,206 @@ def test_parallel_signatures_equal_serial_ones():
     finally:
         neardup.PARALLEL_MIN_TEXTS = old
     assert np.array_equal(serial, parallel)
+
+
+# --- the fast path (one tokenization per chunk of documents, numpy MinHash) is the old path ---
+
+TRICKY = [
+    "والحكومة", "وبالتالي", "فالمعارضة", "بالعاصمة", "كالعادة", "وللمزارعين", "فللحكومة",
+    "للمزارعين", "الوزير", "ويلسون", "وويلسون", "بيرنز", "وبيرنز", "فيليبس", "لفيليبس",
+    "وقال", "قال", "فقال", "وكتب", "كتب", "بمدينة", "مدينة", "ولمدينة", "فكتب", "ككتب",
+    "والـمدينة", "وَالْحُكُومَةُ", "إنّ", "أعلنَ", "آلاف", "مستشفى", "مستشفي", "جامعة",
+    "ﻻ", "ﻷجل", "ﺍلعالم", "گزارش", "پاریس", "ی", "٢٠٢٤", "۱۴۰۳", "3٫5", "٪", "NATO", "İstanbul",
+    "Σοφία", "ΣΑΣ", "__", "_x_", "و_", "ـــ", "\u200fوزير", "و\u200cزير", "ال", "وال", "لل",
+    "والل", "وبال", "فبالل", "كال", "ولل", "وب", "ول", "وك", "فب", "فل", "فك", "ب", "ل", "ك",
+    "و", "ف", "ولا", "فلا", "بلا", "وألكسندر", "ألكسندر", "والكسندر", "الكسندر", "وكالة",
+    "وكالات", "ككالة", "بوزارة", "وزارة", "ببغداد", "بغداد", "لبنان", "ولبنان", "للبنان",
+    "بنان", "وبغداد", "غداد", "وكتاب", "كتاب", "تاب",
+]  # fmt: skip
+
+
+def _invented_documents(seed: int, n_docs: int) -> list[list[str]]:
+    """Documents (lists of passages) of tricky words with and without proclitics, so the
+    choice of a clitic split depends on each document's own vocabulary."""
+    rng = np.random.default_rng(seed)
+    words = TRICKY + [w for p in WIRE + OTHER + ECONOMY for w in p.split()]
+    docs = []
+    for _ in range(n_docs):
+        passages = []
+        for _ in range(int(rng.integers(0, 6))):
+            n = int(rng.choice([0, 1, 2, 3, 4, 13, 40]))
+            chosen = [words[i] for i in rng.integers(0, len(words), size=n)]
+            passages.append(" ".join(chosen) + ("،" if n % 2 else "."))
+        docs.append(passages)
+    return docs
+
+
+def _real_documents() -> list[list[str]]:
+    corpus = ingest(SEEDS, Settings())
+    passages = corpus.content_passages().sort("document", "index")
+    return [
+        part["text"].to_list() for part in passages.partition_by("document", maintain_order=True)
+    ]
+
+
+def _reference(docs: list[list[str]], params: MinHashParams) -> tuple[np.ndarray, np.ndarray]:
+    """The old path: dedupe.text's stems with the document's vocabulary, shingles hashed per
+    document and per passage, one datasketch MinHash per set."""
+    from datasketch import MinHash
+
+    from dedupe.neardup import _hash_words
+    from dedupe.text import stems, vocabulary
+
+    def minhash(hashes: np.ndarray) -> np.ndarray:
+        m = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=params.scheme)
+        m.hashfunc = lambda x: x
+        if len(hashes):
+            m.update_batch(hashes.tolist())
+        return m.hashvalues.astype(np.uint64)
+
+    doc_sigs, passage_sigs = [], []
+    for passages in docs:
+        vocab = vocabulary("\n".join(passages))
+        words = [stems(p, vocab) for p in passages]
+        doc_sigs.append(minhash(_hash_words([w for ws in words for w in ws], params.shingle_size)))
+        passage_sigs += [minhash(_hash_words(ws, params.shingle_size)) for ws in words]
+    empty = np.zeros((0, params.num_perm), dtype=np.uint64)
+    return np.array(doc_sigs or empty), np.array(passage_sigs or empty)
+
+
+def _fast(docs: list[list[str]], params: MinHashParams, lexicon: bool = True):
+    import dedupe.neardup as neardup
+
+    if not lexicon:
+        neardup._LEXICON = None
+    texts = [p for d in docs for p in d]
+    job = neardup._SignJob(
+        pl.Series(texts, dtype=pl.String),
+        np.array([len(d) for d in docs], dtype=np.int64),
+        np.ones(len(texts), dtype=bool),
+        0,
+        params.shingle_size,
+        params.num_perm,
+        params.seed,
+        params.scheme,
+    )
+    signed = neardup._sign_documents(job)
+    assert signed.wanted.all()
+    return signed.documents.astype(np.uint64), signed.passages.astype(np.uint64)
+
+
+def test_fast_stems_equal_text_stems_on_real_and_invented_text():
+    from dedupe.neardup import _Lexicon
+    from dedupe.text import _WORD, stems, vocabulary
+
+    docs = _real_documents() + _invented_documents(3, 300)
+    lexicon = _Lexicon()
+    names = None
+    for passages in docs:
+        surfaces = [w for p in passages for w in _WORD.findall(p)]
+        ids = lexicon.stems(lexicon.ids(surfaces), np.zeros(len(surfaces), dtype=np.int64))
+        names = list(lexicon.words)
+        vocab = vocabulary("\n".join(passages))
+        assert [names[i] for i in ids if i >= 0] == [w for p in passages for w in stems(p, vocab)]
+
+
+def test_clitic_splits_equal_text_clitic_options():
+    from dedupe.neardup import _CLITIC_FIRST, _clitic_splits
+    from dedupe.text import _ARTICLE_PREFIXES, _BARE_PREFIXES, _clitic_options
+
+    stems_ = ["ب", "بد", "بدر", "بدري", "الم", "الما", "المدينة", "لان", "للا"]
+    words = {
+        a + b + c for a in ("", *_BARE_PREFIXES) for b in ("", *_ARTICLE_PREFIXES) for c in stems_
+    }
+    words |= {w for d in _real_documents() for p in d for w in p.split()} | set(TRICKY)
+    checked = 0
+    for word in words:
+        if not word or word[0] not in _CLITIC_FIRST:
+            continue
+        article, options = _clitic_options(word)
+        expected = (
+            (len(article[0]), [])
+            if article
+            else (
+                0,
+                [(len(p), len(inner[0]) - len(p) if inner else 0) for p, _, _, inner in options],
+            )
+        )
+        assert _clitic_splits(word) == expected, word
+        checked += 1
+    assert checked > 1000
+
+
+def test_fast_signatures_equal_the_old_path():
+    params = MinHashParams.from_settings(Settings())
+    docs = _real_documents() + _invented_documents(5, 200) + [[], [""], ["قال"], ["قال الرئيس"]]
+    expected = _reference(docs, params)
+    for lexicon in (False, True):  # a fresh lexicon, then one that has seen every word
+        got = _fast(docs, params, lexicon)
+        assert np.array_equal(got[0], expected[0])
+        assert np.array_equal(got[1], expected[1])
+
+
+def test_fast_signatures_span_blocks(monkeypatch):
+    import dedupe.neardup as neardup
+
+    params = MinHashParams.from_settings(Settings(shingle_size=4))
+    docs = _invented_documents(11, 120)
+    expected = _reference(docs, params)
+    monkeypatch.setattr(neardup, "SIGN_BLOCK", 50)
+    got = _fast(docs, params)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+
+
+def test_numpy_signatures_equal_datasketch_for_every_scheme():
+    from datasketch import MinHash
+
+    rng = np.random.default_rng(2)
+    sets = [
+        rng.integers(0, 2**32, size=n, dtype=np.uint64).astype(np.uint32) for n in (0, 1, 7, 500)
+    ]
+    for scheme in ("affine32", "affine64", "legacy"):
+        params = MinHashParams.from_settings(Settings(minhash_scheme=scheme, num_perm=64))
+        got = signatures(sets, params)
+        for row, items in zip(got, sets, strict=True):
+            m = MinHash(num_perm=64, seed=params.seed, scheme=scheme, hashfunc=lambda x: x)
+            if len(items):
+                m.update_batch(items.tolist())
+            assert np.array_equal(row, m.hashvalues.astype(np.uint64)), scheme
+
+
+def test_parallel_find_duplicates_equals_serial(tmp_path, monkeypatch):
+    import dedupe.neardup as neardup
+
+    write_corpus(tmp_path)
+    for i, passages in enumerate(_invented_documents(7, 30)):
+        (tmp_path / f"x{i:02d}.txt").write_text("\n".join(passages) + "\n", encoding="utf-8")
+    corpus = ingest(tmp_path, Settings())
+    serial = find_duplicates(corpus, Settings(), workers=1)
+    monkeypatch.setattr(neardup, "PARALLEL_MIN_TEXTS", 1)
+    parallel = find_duplicates(corpus, Settings(), workers=2)
+    assert np.array_equal(serial.signatures, parallel.signatures)
+    assert serial.groups == parallel.groups and serial.ids == parallel.ids
+    texts = neardup.document_texts(corpus)
+    assert list(texts["id"]) == list(serial.ids)
+    params = MinHashParams.from_settings(Settings())
+    assert np.array_equal(text_signatures(list(texts["text"]), params), serial.signatures)
+
+
+def test_verified_rows_equal_the_polars_pairs():
+    from dedupe.neardup import _verified_rows
+
+    params = MinHashParams.from_settings(Settings(), 0.8)
+    rng = np.random.default_rng(4)
+    base = rng.integers(0, 2**32, size=(60, params.num_perm), dtype=np.uint64)
+    sigs = base[rng.integers(0, 60, size=400)]  # copies of 60 texts …
+    noise = rng.random(sigs.shape) < rng.choice([0.0, 0.05, 0.3, 0.9], size=(400, 1))
+    sigs = np.where(noise, rng.integers(0, 2**32, size=sigs.shape, dtype=np.uint64), sigs)
+    sigs[:12] = sigs[0]  # … and identical texts in buckets over the size limit
+    ids = [f"d{rng.integers(0, 10**6)}:{i}" for i in range(400)]  # not in sorted order
+    ia, ib, sim = _verified_rows(sigs, ids, params, 0.8, 10)
+    index = {x: i for i, x in enumerate(ids)}
+    expected = verify(candidate_pairs(band_keys(sigs, ids, params), 10), sigs, index, 0.8)
+    got = pl.DataFrame({"a": [ids[i] for i in ia], "b": [ids[i] for i in ib], "similarity": sim})
+    assert expected.height > 100
+    assert got.equals(expected)
