@@ -29,6 +29,7 @@ from dedupe.facts import Facts, Located
 from dedupe.facts.dates import DateMention
 from dedupe.facts.names import (
     NameMention,
+    is_native_name,
     name_similarity,
     orthographic_only,
     same_person,
@@ -56,7 +57,8 @@ class Context:
     passage_event: dict[tuple[str, int], set[str]]  # (document, passage start) → event ids
     facets: list[tuple[str, set[tuple[str, int]]]]  # (event id, {(document, passage start)})
     aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]]  # strongly aligned pairs
-    pair_score: dict[frozenset[tuple[str, int]], float]  # passage pair → its alignment score
+    # passage pair → its alignment score, for pairs aligned at least WEEKDAY_ONLY_ALIGNMENT
+    pair_score: dict[frozenset[tuple[str, int]], float]
 
 
 def build_context(
@@ -75,15 +77,23 @@ def build_context(
     if clustering is not None:
         frame = clustering.units.frame
         key = list(zip(frame["document"].to_list(), frame["start"].to_list(), strict=True))
-        for doc, g in zip(frame["document"], frame["group"], strict=True):
-            group[doc] = g
+        group.update(zip(frame["document"].to_list(), frame["group"].to_list(), strict=True))
         for eid, rows in clustering.members.items():
             for r in rows:
                 passage_event[key[r]].add(eid)
         for eid, event_facets in clustering.facets.items():
             for facet in event_facets:
                 facets.append((eid, {key[r] for r in facet}))
-        for i, j, score in clustering.pairs.select("i", "j", "score").iter_rows():
+        scored = (
+            clustering.pairs.select(
+                pl.min_horizontal("i", "j").alias("a"),
+                pl.max_horizontal("i", "j").alias("b"),
+                "score",
+            )
+            .unique(subset=["a", "b"], keep="last", maintain_order=True)
+            .filter(pl.col("score") >= WEEKDAY_ONLY_ALIGNMENT)
+        )
+        for i, j, score in scored.iter_rows():
             pair_score[frozenset([key[i], key[j]])] = score
         strong = clustering.pairs.filter(pl.col("score") >= align_threshold)
         for i, j in strong.select("i", "j").iter_rows():
@@ -201,10 +211,7 @@ def name_variants(
     names: Sequence[Located[NameMention]], ctx: Context, passage_start: dict
 ) -> list[Finding]:
     """Return one finding per person whose surname is spelled in two or more ways."""
-    by_surname: dict[str, list[Located[NameMention]]] = defaultdict(list)
-    for item in names:
-        if item.fact.score >= MIN_NAME_SCORE and item.fact.tokens:
-            by_surname[item.fact.tokens[-1]].append(item)
+    by_surname = _by_surname(names)
     surnames = sorted(by_surname)
     parent = {s: s for s in surnames}
 
@@ -214,16 +221,13 @@ def name_variants(
             x = parent[x]
         return x
 
+    people = {s: _person(items, ctx, passage_start) for s, items in by_surname.items()}
     link_score: dict[tuple[str, str], float] = {}
-    for a, b in _surname_candidates(by_surname, ctx, passage_start):
-        if len(a) < 3 or len(b) < 3:
-            continue
-        if bool(ARABIC_LETTER.search(a)) != bool(ARABIC_LETTER.search(b)):
-            continue  # a name in another script is a translation, not a spelling
+    for a, b in _surname_candidates(by_surname, people, ctx, passage_start):
         similarity = name_similarity(a, b)
         if similarity < SURNAME_FLOOR or orthographic_only(a, b):
             continue
-        score, support, first = _person_evidence(by_surname[a], by_surname[b], ctx, passage_start)
+        score, support, first = _person_evidence(people[a], people[b])
         if (similarity >= 0.75 and score >= 0.7 and (support or score >= 0.9)) or (
             first and score >= 0.6
         ):
@@ -234,10 +238,13 @@ def name_variants(
     clusters: dict[str, list[str]] = defaultdict(list)
     for s in surnames:
         clusters[find(s)].append(s)
-    for members in clusters.values():
+    cluster_scores: dict[str, list[float]] = defaultdict(list)
+    for (a, _), v in link_score.items():
+        cluster_scores[find(a)].append(v)
+    for root, members in clusters.items():
         if len(members) < 2:
             continue
-        scores = [v for (a, b), v in link_score.items() if a in members and b in members]
+        scores = cluster_scores[root]
         confidence = min(0.95, sum(scores) / len(scores))
         values = []
         for surname in sorted(members, key=lambda s: (-len(by_surname[s]), s)):
@@ -270,15 +277,70 @@ def name_variants(
 
 
 SURNAME_FLOOR = 0.7  # name_similarity below which two surnames are never linked
+FIRST_NAME_FLOOR = 0.8  # name_similarity at which two first names count as one
+FIRST_NAME_VARIANT_FLOOR = 0.85  # name_similarity of two spellings of one first name
+PERSON_FORMS = 20  # mentions of a surname whose (name, role) are compared with same_person
+
+
+def _by_surname(names: Iterable[Located[NameMention]]) -> dict[str, list[Located[NameMention]]]:
+    """Return the confident name mentions by surname (the last token)."""
+    by_surname: dict[str, list[Located[NameMention]]] = defaultdict(list)
+    for item in names:
+        if item.fact.score >= MIN_NAME_SCORE and item.fact.tokens:
+            by_surname[item.fact.tokens[-1]].append(item)
+    return by_surname
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    """What the mentions of one surname say about whom it names."""
+
+    firsts: frozenset[str]  # first names written with it
+    roles: frozenset[str]  # role words (longer than three letters)
+    events: frozenset[str]  # events its mentions belong to
+    documents: frozenset[str]
+    forms: tuple[NameMention, ...]  # distinct (tokens, role) of its first PERSON_FORMS mentions
+    arabic: bool
+
+
+def _person(items: Sequence[Located[NameMention]], ctx: Context, passage_start: dict) -> _Person:
+    forms: dict[tuple[tuple[str, ...], str], NameMention] = {}
+    for it in items[:PERSON_FORMS]:
+        forms.setdefault((it.fact.tokens, it.fact.role), it.fact)
+    surname = items[0].fact.tokens[-1]
+    return _Person(
+        firsts=frozenset(it.fact.tokens[0] for it in items if len(it.fact.tokens) > 1),
+        roles=frozenset(w for it in items for w in it.fact.role.split() if len(w) > 3),
+        events=frozenset({_event_of(ctx, [it], passage_start) for it in items} - {None}),
+        documents=frozenset(it.document for it in items),
+        forms=tuple(forms.values()),
+        arabic=bool(ARABIC_LETTER.search(surname)),
+    )
+
+
+def surname_pairs(
+    names: Sequence[Located[NameMention]], ctx: Context, passage_start: dict
+) -> list[tuple[str, str]]:
+    """Return the surname pairs that :func:`name_variants` compares in full (sorted), so their
+    number can be checked: it must grow with the people who could be one, not with the square
+    of the names that share a transliteration skeleton."""
+    by_surname = _by_surname(names)
+    people = {s: _person(items, ctx, passage_start) for s, items in by_surname.items()}
+    return _surname_candidates(by_surname, people, ctx, passage_start)
 
 
 def _surname_candidates(
-    by_surname: dict[str, list[Located[NameMention]]], ctx: Context, passage_start: dict
+    by_surname: dict[str, list[Located[NameMention]]],
+    people: dict[str, _Person],
+    ctx: Context,
+    passage_start: dict,
 ) -> list[tuple[str, str]]:
     """Return the surname pairs worth comparing, sorted: those with the same transliteration
     skeleton anywhere in the corpus, and those used in one document or in one aligned facet
     (passages of different reports that report the same thing) whose spellings can reach
-    SURNAME_FLOOR. Comparing every pair would be quadratic in the names of the corpus."""
+    SURNAME_FLOOR; of these, only the pairs that :func:`_may_be_one_person`. Comparing every
+    pair would be quadratic in the names of the corpus, and so would comparing every pair of
+    a skeleton shared by many invented names."""
     contexts: dict[object, set[str]] = defaultdict(set)
     by_skeleton: dict[str, set[str]] = defaultdict(set)
     facets_of: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -294,13 +356,97 @@ def _surname_candidates(
                 contexts[k].add(surname)
     pairs: set[tuple[str, str]] = set()
     for members in by_skeleton.values():
-        pairs.update(combinations(sorted(members), 2))
+        pairs.update(_skeleton_pairs(members, people))
     for members in contexts.values():
         ordered = sorted(members)
         pairs.update(
             (ordered[r], ordered[c]) for r, c in similar_word_pairs(ordered, SURNAME_FLOOR)
         )
-    return sorted(pairs)
+    return sorted(p for p in pairs if _may_be_one_person(*p, people))
+
+
+def _skeleton_pairs(members: Iterable[str], people: dict[str, _Person]) -> set[tuple[str, str]]:
+    """Return the pairs of surnames with one skeleton that may name one person, without
+    looking at every pair: surnames written with first names are paired through similar first
+    names, and one never written with a first name only with those that share a document, an
+    event or a role word with it, or, when it has a role, with those that have one too."""
+    eligible = sorted(s for s in members if len(s) >= 3)
+    if len(eligible) < 2:
+        return set()
+    pairs: set[tuple[str, str]] = set()
+
+    def add(a: str, b: str) -> None:
+        if a != b:
+            pairs.add((a, b) if a < b else (b, a))
+
+    holders: dict[str, list[str]] = defaultdict(list)
+    for s in eligible:
+        for first in people[s].firsts:
+            holders[first].append(s)
+    firsts = sorted(holders)
+    similar = [(x, x) for x in firsts] + [
+        (firsts[i], firsts[j])
+        for i, j in similar_word_pairs(firsts, FIRST_NAME_FLOOR)
+        if name_similarity(firsts[i], firsts[j]) >= FIRST_NAME_FLOOR
+    ]
+    for x, y in similar:
+        for a in holders[x]:
+            for b in holders[y]:
+                add(a, b)
+
+    bare = [s for s in eligible if not people[s].firsts]
+    if bare:
+        sharing: dict[tuple[str, str], list[str]] = defaultdict(list)
+        with_role: list[str] = []
+        for s in eligible:
+            p = people[s]
+            for key in (
+                *(("document", d) for d in p.documents),
+                *(("event", e) for e in p.events),
+                *(("role", w) for w in p.roles),
+            ):
+                sharing[key].append(s)
+            if any(f.role for f in p.forms):
+                with_role.append(s)
+        for a in bare:
+            p = people[a]
+            for key in (
+                *(("document", d) for d in p.documents),
+                *(("event", e) for e in p.events),
+                *(("role", w) for w in p.roles),
+            ):
+                for b in sharing[key]:
+                    add(a, b)
+            if any(f.role for f in p.forms):
+                for b in with_role:
+                    add(a, b)
+    return pairs
+
+
+def _may_be_one_person(a: str, b: str, people: dict[str, _Person]) -> bool:
+    """False when :func:`name_variants` could never link surnames ``a`` and ``b``: a short or
+    native pair, two scripts, first names that all differ, or no shared context and no role
+    that could lift the same-person score to where no context is needed."""
+    pa, pb = people[a], people[b]
+    if len(a) < 3 or len(b) < 3 or pa.arabic != pb.arabic:
+        return False  # a name in another script is a translation, not a spelling
+    if pa.firsts and pb.firsts:
+        if not _similar_firsts(pa.firsts, pb.firsts):
+            return False
+    elif not (pa.roles & pb.roles or pa.events & pb.events or pa.documents & pb.documents):
+        if not (any(f.role for f in pa.forms) and any(f.role for f in pb.forms)):
+            return False
+    # two native names (given names, frequent words) are one name only when spelled the same
+    return not (_native_word(a) and _native_word(b))
+
+
+def _native_word(name: str) -> bool:
+    return len(name.split()) == 1 and is_native_name(name)
+
+
+def _similar_firsts(a: Iterable[str], b: Iterable[str]) -> bool:
+    b = list(b)
+    return any(name_similarity(x, y) >= FIRST_NAME_FLOOR for x in a for y in b)
 
 
 def _first_name_variants(
@@ -316,80 +462,67 @@ def _first_name_variants(
             if len(it.fact.tokens) > 1:
                 firsts[it.fact.tokens[0]].append(it)
         names = sorted(firsts)
-        for i, a in enumerate(names):
-            for b in names[i + 1 :]:
-                if min(len(a), len(b)) < 3 or orthographic_only(a, b):
-                    continue
-                if bool(ARABIC_LETTER.search(a)) != bool(ARABIC_LETTER.search(b)):
-                    continue
-                if name_similarity(a, b) < 0.85:
-                    continue
-                score = max(
-                    same_person(x.fact, y.fact) for x in firsts[a][:10] for y in firsts[b][:10]
+        for i, j in _pairs_that_may_reach(names, FIRST_NAME_VARIANT_FLOOR):
+            a, b = names[i], names[j]
+            if min(len(a), len(b)) < 3 or orthographic_only(a, b):
+                continue
+            if bool(ARABIC_LETTER.search(a)) != bool(ARABIC_LETTER.search(b)):
+                continue
+            if name_similarity(a, b) < FIRST_NAME_VARIANT_FLOOR:
+                continue
+            score = max(same_person(x.fact, y.fact) for x in firsts[a][:10] for y in firsts[b][:10])
+            if score < 0.7:
+                continue
+            values = []
+            for first in (a, b):
+                group = firsts[first]
+                written = _most_common([it.fact.surface.split()[0] for it in group])
+                spans = [
+                    (it, it.fact.start, it.fact.start + len(it.fact.surface.split()[0]))
+                    for it in group
+                ]
+                values.append(_value(ctx, written, first, spans))
+            docs = sorted({d for v in values for d in v.documents}, key=_natural)
+            spelled = " / ".join(f"{v.value} ({', '.join(v.documents)})" for v in values)
+            surname_written = _surname(items[0].fact)[0]
+            findings.append(
+                Finding(
+                    id=fingerprint("name_variant", [a, b, surname], [ctx.paths[d] for d in docs]),
+                    kind="name_variant",
+                    severity="warning" if score >= 0.75 else "info",
+                    confidence=round(min(0.95, score), 3),
+                    event=_event_of(ctx, firsts[a] + firsts[b], passage_start),
+                    summary=f"One person, first name spelled {len(values)} ways: {spelled}; "
+                    f"surname {surname_written}",
+                    values=tuple(values),
                 )
-                if score < 0.7:
-                    continue
-                values = []
-                for first in (a, b):
-                    group = firsts[first]
-                    written = _most_common([it.fact.surface.split()[0] for it in group])
-                    spans = [
-                        (it, it.fact.start, it.fact.start + len(it.fact.surface.split()[0]))
-                        for it in group
-                    ]
-                    values.append(_value(ctx, written, first, spans))
-                docs = sorted({d for v in values for d in v.documents}, key=_natural)
-                spelled = " / ".join(f"{v.value} ({', '.join(v.documents)})" for v in values)
-                surname_written = _surname(items[0].fact)[0]
-                findings.append(
-                    Finding(
-                        id=fingerprint(
-                            "name_variant", [a, b, surname], [ctx.paths[d] for d in docs]
-                        ),
-                        kind="name_variant",
-                        severity="warning" if score >= 0.75 else "info",
-                        confidence=round(min(0.95, score), 3),
-                        event=_event_of(ctx, firsts[a] + firsts[b], passage_start),
-                        summary=f"One person, first name spelled {len(values)} ways: {spelled}; "
-                        f"surname {surname_written}",
-                        values=tuple(values),
-                    )
-                )
+            )
     return findings
 
 
-def _person_evidence(
-    a_items: Sequence[Located[NameMention]],
-    b_items: Sequence[Located[NameMention]],
-    ctx: Context,
-    passage_start: dict,
-) -> tuple[float, bool, bool]:
+def _pairs_that_may_reach(words: Sequence[str], floor: float) -> Iterable[tuple[int, int]]:
+    """Return the index pairs (i < j, in order) of ``words`` whose name similarity may reach
+    ``floor``: every pair of a few words, the vectorized filter's pairs of many."""
+    if len(words) <= 12:
+        return combinations(range(len(words)), 2)
+    return similar_word_pairs(words, floor)
+
+
+def _person_evidence(a: _Person, b: _Person) -> tuple[float, bool, bool]:
     """Return (best same-person score, whether context supports it: a similar first name, a
     shared role word, or mentions in one event; and whether the first names are similar)."""
-    best = 0.0
-    support = False
-    a_first = {it.fact.tokens[0] for it in a_items if len(it.fact.tokens) > 1}
-    b_first = {it.fact.tokens[0] for it in b_items if len(it.fact.tokens) > 1}
-    similar_first = any(name_similarity(x, y) >= 0.8 for x in a_first for y in b_first)
-    if similar_first:
-        support = True
-    a_roles = {w for it in a_items for w in it.fact.role.split() if len(w) > 3}
-    b_roles = {w for it in b_items for w in it.fact.role.split() if len(w) > 3}
-    if a_roles & b_roles:
-        support = True
-    a_events = {_event_of(ctx, [it], passage_start) for it in a_items} - {None}
-    b_events = {_event_of(ctx, [it], passage_start) for it in b_items} - {None}
-    if a_events & b_events:
-        support = True
-    if {it.document for it in a_items} & {it.document for it in b_items}:
-        support = True  # one report spelling one surname two ways
-    if a_first and b_first and not similar_first:
+    similar_first = _similar_firsts(a.firsts, b.firsts)
+    support = (
+        similar_first
+        or bool(a.roles & b.roles)
+        or bool(a.events & b.events)
+        or bool(a.documents & b.documents)  # one report spelling one surname two ways
+    )
+    if a.firsts and b.firsts and not similar_first:
         # both carry first names and none agrees: two people who share a surname sound
         return 0.0, False, False
-    for x in a_items[:20]:
-        for y in b_items[:20]:
-            best = max(best, same_person(x.fact, y.fact))
-    return best, support, similar_first
+    best = max((same_person(x, y) for x in a.forms for y in b.forms), default=0.0)
+    return max(0.0, best), support, similar_first
 
 
 def _most_common(values: Sequence[str]) -> str:

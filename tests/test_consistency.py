@@ -142,3 +142,74 @@ def test_compare_lists_the_discrepancies_between_two_reports(tmp_path):
     assert sides["هالغرين"] == [str(tmp_path / "m1.md")]
     text = CliRunner().invoke(cli, ["compare", str(tmp_path / "m1.md"), str(tmp_path / "m2.md")])
     assert "discrepancies: 3 (reading A and B as reports of one event)" in text.output
+
+
+# --- scale: invented names that share one transliteration skeleton ---------------------------
+
+GIVEN = (
+    "محمد علي حسن خالد عمر يوسف إبراهيم سعيد طارق مصطفى نبيل سامي زياد وليد منصور ماجد جمال "
+    "كمال فؤاد رشيد هشام عادل باسم رامي فادي حسام أنس بلال غسان جواد مازن شادي نادر عماد إياد"
+).split()
+# 64 invented surnames with one skeleton (KRMN): ك/ق, ر, م, ن with any inner vowel letters
+KRMN = sorted(
+    {c + v1 + "ر" + v2 + "م" + end for c in "كق" for v1 in ("", "ا", "و", "ي")
+     for v2 in ("", "ا", "و", "ي") for end in ("ين", "ان")}
+)  # fmt: skip
+
+
+def _said(doc: str, text: str, name: str):
+    from dedupe.facts import Located
+    from dedupe.facts.names import NameMention
+
+    start = text.index(name)
+    tokens = tuple(name.split())
+    mention = NameMention(start, start + len(name), name, tokens, "", "said_verb", 0.9)
+    return Located(doc, 0, mention, "", (0, len(text)))
+
+
+def _context(texts: dict[str, str]):
+    from dedupe.consistency import Context
+
+    return Context(
+        texts=texts,
+        paths={d: f"{d}.txt" for d in texts},
+        published=dict.fromkeys(texts),
+        group={d: d for d in texts},
+        passage_event={},
+        facets=[],
+        aligned=[],
+        pair_score={},
+    )
+
+
+def test_a_large_skeleton_group_is_not_compared_pair_by_pair():
+    from dedupe.consistency import name_variants, surname_pairs
+    from dedupe.facts.names import skeleton
+
+    people = [f"{first} {surname}" for first, surname in zip(GIVEN, KRMN, strict=False)]
+    people += ["فيكتور هالغرين", "فكتور هالجرين", "كارومين"]  # a variant; a bare surname
+    texts = {f"d{k}": f"وقال {name} إن المحادثات كانت صريحة." for k, name in enumerate(people)}
+    names = [
+        _said(doc, text, name) for (doc, text), name in zip(texts.items(), people, strict=True)
+    ]
+    ctx = _context(texts)
+    group = {n.split()[-1] for n in people if skeleton(n.split()[-1]) == "KRMN"}
+    assert len(group) == len(GIVEN) + 1  # 36 people and one surname written alone
+
+    pairs = surname_pairs(names, ctx, {})
+    # different first names are different people; a surname alone, in its own report and with
+    # no role, has nothing that could make it one of them: only the variant is compared
+    assert pairs == [("هالجرين", "هالغرين")]
+    findings = name_variants(names, ctx, {})
+    assert [sorted(v.value for v in f.values) for f in findings] == [["هالجرين", "هالغرين"]]
+
+
+def test_names_in_one_report_are_compared_within_a_skeleton_group():
+    from dedupe.consistency import surname_pairs
+
+    text = "وقال محمد كريمين إن الوفد وصل، وأضاف كرامين أن المحادثات ستستمر."
+    names = [_said("d0", text, "محمد كريمين"), _said("d0", text, "كرامين")]
+    texts = {"d0": text, "d1": "وقال علي قرومان إن الوفد غادر."}
+    names.append(_said("d1", texts["d1"], "علي قرومان"))
+    # the surname written alone shares a report with كريمين; قرومان shares nothing with it
+    assert surname_pairs(names, _context(texts), {}) == [("كرامين", "كريمين")]

@@ -445,3 +445,18 @@ def test_ranges_overlap() -> None:
     assert ranges_overlap(sunday, last_week) is True
     assert ranges_overlap(sunday, monday) is False
     assert ranges_overlap(sunday, unresolved) is None
+
+
+def test_zipf_direct_lookup_matches_wordfreq():
+    import random
+
+    from wordfreq import get_frequency_dict, zipf_frequency
+
+    from dedupe.facts.dates import zipf
+
+    table = sorted(get_frequency_dict("ar", "best"))
+    rng = random.Random(5)
+    letters = [chr(c) for c in range(0x621, 0x63B)] + [chr(c) for c in range(0x641, 0x64B)]
+    invented = ["".join(rng.choices(letters, k=rng.randint(1, 8))) for _ in range(3000)]
+    words = rng.sample(table, 3000) + invented + ["قالَ", "الـوزير", "2026", "وزير٣", "Paris"]
+    assert [zipf(w) for w in words] == [zipf_frequency(w, "ar") for w in words]

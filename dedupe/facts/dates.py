@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import math
 import re
 from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
+from wordfreq import freq_to_zipf, get_frequency_dict, zipf_frequency, zipf_to_freq
 
 from dedupe.text import normalize, normalize_with_offsets, sentence_spans, strip_marks
 
@@ -374,10 +375,34 @@ def small_int(word: Word) -> int | None:
     return int(word.norm) if word.kind == "digits" and word.norm.isdigit() else None
 
 
-@lru_cache(maxsize=65536)
+_PLAIN_ARABIC = re.compile("[\u0621-\u063a\u0641-\u064a]+")
+
+
+@lru_cache(maxsize=1 << 20)
 def zipf(word: str) -> float:
-    """Return the Zipf frequency of an Arabic word (wordfreq): evidence that a form is a word."""
-    return zipf_frequency(word, "ar")
+    """Return the Zipf frequency of an Arabic word (wordfreq): evidence that a form is a word.
+
+    A word of plain Arabic letters (no marks, tatweel or digits) is looked up in wordfreq's
+    table directly, with its rounding: its normalization and tokenizer leave such a word as it
+    is, and cost far more than the lookup.
+    """
+    if not _PLAIN_ARABIC.fullmatch(word):
+        return zipf_frequency(word, "ar")
+    freq = _arabic_frequencies().get(word)
+    if freq is None:
+        return _MISSING_ZIPF
+    freq = max(1.0 / (1.0 / freq), _MIN_FREQ)
+    freq = round(freq, math.floor(-math.log(freq, 10)) + 3)
+    return round(freq_to_zipf(freq), 2)
+
+
+_MIN_FREQ = zipf_to_freq(0.0)
+_MISSING_ZIPF = round(freq_to_zipf(_MIN_FREQ), 2)
+
+
+@lru_cache(maxsize=1)
+def _arabic_frequencies() -> dict[str, float]:
+    return get_frequency_dict("ar", "best")
 
 
 def month_at(text: str, words: list[Word], i: int) -> tuple[int, int, bool] | None:

@@ -22,8 +22,8 @@ from functools import lru_cache
 from itertools import pairwise
 
 from rapidfuzz import fuzz
-from wordfreq import zipf_frequency
 
+from dedupe.facts.dates import zipf
 from dedupe.text import (
     ARABIC_LETTER,
     LATIN_LETTER,
@@ -246,7 +246,7 @@ def _zipf(word: str) -> float:
     """Zipf frequency of a word in general Arabic text, over the spellings it may stand for."""
     if not word:
         return 0.0
-    return max(zipf_frequency(f, "ar") for f in _spellings(word))
+    return max(zipf(f) for f in _spellings(word))
 
 
 def _zipf_any(word: str) -> float:
@@ -1514,10 +1514,18 @@ def orthographic_only(a: str, b: str) -> bool:
     return all(_orthographic_word(x, y) for x, y in zip(wa, wb, strict=True))
 
 
+@lru_cache(maxsize=1 << 18)
 def _native(word: str) -> bool:
     return _norm(word) in _GIVEN or _zipf_any(word) >= 4.0
 
 
+def is_native_name(word: str) -> bool:
+    """True when ``word`` is a given name or a frequent word: a native name, matched with
+    another only by spelling conventions (never by transliteration)."""
+    return _native(strip_marks(word).strip(".,،:;\"'()“”«»"))
+
+
+@lru_cache(maxsize=1 << 20)
 def _word_similarity(a: str, b: str) -> float:
     na, nb = _match_form(a), _match_form(b)
     if na == nb:
@@ -1574,6 +1582,7 @@ def _sequence_similarity(a: Sequence[str], b: Sequence[str]) -> float:
     return min(first, last) if min(first, last) < 0.6 else 0.9 * (first + last) / 2
 
 
+@lru_cache(maxsize=1 << 20)
 def name_similarity(a: str, b: str) -> float:
     """Return 0..1: how likely two written names are spellings of the same name.
 
@@ -1591,6 +1600,7 @@ def _role_words(role: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=1 << 16)
 def _role_similarity(a: str, b: str) -> float:
     return fuzz.token_set_ratio(_role_words(a), _role_words(b)) / 100
 
