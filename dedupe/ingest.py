@@ -10,6 +10,7 @@ the main text extracted from the page.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import hashlib
@@ -17,8 +18,9 @@ import json
 import os
 import re
 import stat
+import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -67,21 +69,10 @@ def ingest(
     exclude: Sequence[Path] = (),
 ) -> Corpus:
     """Return the Corpus of every article under ``folder`` (recursive, sorted, deterministic)."""
-    root = Path(folder)
-    if not root.exists():
-        raise ConfigError(f"folder not found: {folder}")
-    if not root.is_dir():
-        raise ConfigError(f"not a folder: {folder}")
+    root = _root(folder)
     manifest_path = manifest or (Path(settings.manifest) if settings.manifest else None)
     meta = read_manifest(manifest_path, root) if manifest_path else {}
-    excluded = {p.resolve() for p in exclude if p.exists()}
-    if manifest_path is not None:
-        excluded.add(Path(manifest_path).resolve())
-
-    files = [
-        (path, path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path), p)
-        for path, p in walk(root, excluded)
-    ]
+    files = _folder_files(root, manifest_path, exclude)
     articles, skipped, warnings = _read_files(files, settings, meta)
     documents, passages = _frames(articles, settings, skipped)
     if documents.height == 0:
@@ -93,6 +84,245 @@ def ingest(
         skipped=tuple(skipped),
         warnings=tuple(warnings),
     )
+
+
+INDEX_SCHEMA: dict[str, pl.DataType] = {
+    "path": pl.String(),
+    "size": pl.Int64(),
+    "mtime_ns": pl.Int64(),
+    "inode": pl.Int64(),
+    "sha256": pl.String(),
+    "ingest": pl.String(),  # digest of the settings and manifest rows the outcome depends on
+    "outcome": pl.String(),  # JSON: document rows (no id, no text), skips, warnings
+}
+# a file modified this close to the scan may change again within one mtime tick ("racy git"):
+# its stat is not trusted next time, so its content is hashed again
+RACY_NS = 2_000_000_000
+
+Context = Callable[[set[int], dict[str, str | None]], Sequence[tuple[str | None, frozenset[int]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class FolderIngest:
+    """A folder ingested against a file index: every document of the folder (ids as a full
+    ingest gives them), with text and passages only for the files read this time."""
+
+    corpus: Corpus
+    files: pl.DataFrame  # the folder's new file index (INDEX_SCHEMA)
+    parsed: frozenset[str]  # ids of the documents whose file was read and parsed this time
+
+
+def ingest_incremental(
+    folder: Path,
+    settings: Settings,
+    *,
+    index: pl.DataFrame | None = None,
+    known: Container[str] = frozenset(),
+    context: Context | None = None,
+    manifest: Path | None = None,
+    exclude: Sequence[Path] = (),
+) -> FolderIngest:
+    """Return the folder's documents, reading only the files the ``index`` (a previous
+    FolderIngest's ``files``) does not describe.
+
+    Like git's index: a file whose (size, mtime_ns, inode) match its entry is known without
+    being read; a file whose stat changed is read and hashed, and parsed only when its sha256
+    changed too, or a document it gave is not ``known``. Files are parsed together, with
+    ``context(line keys, {sha256: outlet} of the unchanged documents)`` giving the (outlet, line
+    keys) of other documents, so template lines are recognised as a full ingest would.
+    """
+    root = _root(folder)
+    manifest_path = manifest or (Path(settings.manifest) if settings.manifest else None)
+    meta = read_manifest(manifest_path, root) if manifest_path else {}
+    rows_of: dict[str, list[tuple[str, dict[str, str]]]] = defaultdict(list)
+    for name, row in meta.items():
+        rows_of[name.split("#", 1)[0]].append((name, row))
+    old = {row["path"]: row for row in index.iter_rows(named=True)} if index is not None else {}
+    scan_start = time.time_ns()
+    limit = int(settings.max_file_mb * 1024 * 1024)
+
+    # per file, in walk order: ("plain", ...) not indexed, ("reuse", record) or ("parse", record)
+    plan: list[tuple[str, Any]] = []
+    for path, rel, problem in _folder_files(root, manifest_path, exclude):
+        if problem or path.suffix.lower() not in settings.extensions:
+            plan.append(("plain", (path, rel, problem)))
+            continue
+        try:
+            st = path.stat()
+        except OSError:
+            plan.append(("plain", (path, rel, problem)))
+            continue
+        record = {
+            "path": rel,
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns if scan_start - st.st_mtime_ns > RACY_NS else -1,
+            "inode": st.st_ino,
+            "sha256": "",
+            "ingest": _ingest_key(settings, rows_of.get(rel, [])),
+            "outcome": "",
+        }
+        entry = old.get(rel)
+        outcome = (
+            json.loads(entry["outcome"])
+            if entry is not None and entry["ingest"] == record["ingest"]
+            else None
+        )
+        usable = outcome is not None and all(d["sha256"] in known for d in outcome["documents"])
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if (
+            usable
+            and entry["mtime_ns"] >= 0
+            and (entry["size"], entry["mtime_ns"], entry["inode"]) == stamp
+        ):
+            record.update(sha256=entry["sha256"], outcome=entry["outcome"])
+            plan.append(("reuse", (record, outcome)))
+            continue
+        if usable and st.st_size <= limit:
+            try:
+                record["sha256"] = _sha256_of(path)
+            except OSError:
+                record["sha256"] = ""
+            if record["sha256"] and record["sha256"] == entry["sha256"]:
+                record["outcome"] = entry["outcome"]
+                plan.append(("reuse", (record, outcome)))
+                continue
+        plan.append(("parse", (path, rel, record)))
+
+    articles: list[_Article] = []
+    article_file: dict[str, str] = {}
+    per_file: dict[str, dict[str, Any]] = {}
+    for action, item in plan:
+        if action != "parse":
+            continue
+        path, rel, record = item
+        found, skipped, warnings = _read_files([(path, rel, "")], settings, meta)
+        if not record["sha256"] and record["size"] <= limit:
+            with contextlib.suppress(OSError):
+                record["sha256"] = _sha256_of(path)
+        per_file[rel] = {
+            "documents": [],
+            "skipped": [[k.path, k.reason] for k in skipped],
+            "article_skipped": [],
+            "warnings": warnings,
+        }
+        for article in found:
+            article_file[article.path] = rel
+        articles.extend(found)
+
+    reused = {
+        d["sha256"]: d["outlet"]
+        for action, item in plan
+        if action == "reuse"
+        for d in item[1]["documents"]
+    }
+    others: Sequence[tuple[str | None, frozenset[int]]] = ()
+    if context is not None and articles and reused:
+        keys = {line_key(a.text[s:e]) for a in articles for s, e in body_lines(a)}
+        others = context(keys, reused)
+    article_skips: list[Skipped] = []
+    documents, passages = _frames(articles, settings, article_skips, others)
+    for skip in article_skips:
+        per_file[article_file[skip.path]]["article_skipped"].append([skip.path, skip.reason])
+    for row in documents.iter_rows(named=True):
+        kept = {k: v for k, v in row.items() if k not in ("id", "text")}
+        per_file[article_file[row["path"]]]["documents"].append(kept)
+
+    # assemble the whole folder in walk order: ids d1..dN as a full ingest numbers them
+    doc_rows: list[dict[str, Any]] = []
+    renamed: dict[str, str] = {}
+    text_of = dict(zip(documents["path"], documents["text"], strict=True))
+    id_of_path = dict(zip(documents["path"], documents["id"], strict=True))
+    skipped_files: list[Skipped] = []
+    skipped_articles: list[Skipped] = []
+    warnings: list[str] = []
+    records: list[dict[str, Any]] = []
+    for action, item in plan:
+        if action == "plain":
+            _, plain_skips, plain_warnings = _read_files([item], settings, meta)
+            skipped_files.extend(plain_skips)
+            warnings.extend(plain_warnings)
+            continue
+        if action == "reuse":
+            (record, outcome), parsed = item, False
+        else:
+            record, outcome, parsed = item[2], per_file[item[1]], True
+            record["outcome"] = json.dumps(outcome, ensure_ascii=False)
+        records.append(record)
+        skipped_files.extend(Skipped(p, r) for p, r in outcome["skipped"])
+        skipped_articles.extend(Skipped(p, r) for p, r in outcome["article_skipped"])
+        warnings.extend(outcome["warnings"])
+        for row in outcome["documents"]:
+            doc_id = f"d{len(doc_rows) + 1}"
+            if parsed:
+                renamed[id_of_path[row["path"]]] = doc_id
+            doc_rows.append({**row, "id": doc_id, "text": text_of[row["path"]] if parsed else None})
+    if not doc_rows:
+        warnings.append(f"no articles found under {folder}")
+    passages = passages.with_columns(
+        pl.col("document").replace_strict(renamed, default=None, return_dtype=pl.String)
+    )
+    corpus = Corpus(
+        root=str(root),
+        documents=pl.DataFrame(doc_rows, schema=DOCUMENT_SCHEMA),
+        passages=passages,
+        skipped=(*skipped_files, *skipped_articles),
+        warnings=tuple(warnings),
+    )
+    return FolderIngest(
+        corpus=corpus,
+        files=pl.DataFrame(records, schema=INDEX_SCHEMA),
+        parsed=frozenset(renamed.values()),
+    )
+
+
+def _root(folder: Path) -> Path:
+    root = Path(folder)
+    if not root.exists():
+        raise ConfigError(f"folder not found: {folder}")
+    if not root.is_dir():
+        raise ConfigError(f"not a folder: {folder}")
+    return root
+
+
+def _folder_files(
+    root: Path, manifest: Path | None, exclude: Sequence[Path]
+) -> list[tuple[Path, str, str]]:
+    """Return (path, path relative to ``root``, problem) for every file of a folder walk."""
+    return [
+        (path, relative_path(path, root), p)
+        for path, p in walk(root, excluded_paths(exclude, manifest))
+    ]
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """Return ``path`` relative to ``root`` in POSIX form (as given when outside it)."""
+    text, prefix = str(path), str(root).rstrip(os.sep) + os.sep
+    if text.startswith(prefix) and os.sep == "/":
+        return text[len(prefix) :]
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _ingest_key(settings: Settings, manifest_rows: list[tuple[str, dict[str, str]]]) -> str:
+    """Return a digest of what a file's outcome depends on besides its bytes and its
+    neighbours: the ingest settings and the manifest rows naming it."""
+    data = [list(settings.extensions), settings.max_file_mb, settings.min_words, manifest_rows]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def excluded_paths(exclude: Sequence[Path], manifest: Path | None = None) -> set[Path]:
+    """Return the resolved paths a folder walk passes over: ``exclude`` and the manifest."""
+    excluded = {Path(p).resolve() for p in exclude if Path(p).exists()}
+    if manifest is not None:
+        excluded.add(Path(manifest).resolve())
+    return excluded
 
 
 def ingest_files(paths: Sequence[Path], settings: Settings) -> Corpus:
@@ -170,7 +400,7 @@ def walk(root: Path, excluded: set[Path] = frozenset()) -> Iterator[tuple[Path, 
     """
     seen: set[tuple[int, int]] = set()
 
-    def visit(folder: Path) -> Iterator[tuple[Path, str]]:
+    def visit(folder: Path, real: Path) -> Iterator[tuple[Path, str]]:
         try:
             st = folder.stat()
         except OSError as exc:
@@ -189,7 +419,10 @@ def walk(root: Path, excluded: set[Path] = frozenset()) -> Iterator[tuple[Path, 
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
-            if path.resolve() in excluded if not entry.is_symlink() else path in excluded:
+            link = entry.is_symlink()
+            # the real path of an entry that is not a link is its real folder's, joined
+            resolved = (path.resolve() if link else real / entry.name) if excluded else path
+            if excluded and (path in excluded if link else resolved in excluded):
                 continue
             try:
                 st_entry = path.stat()
@@ -197,13 +430,13 @@ def walk(root: Path, excluded: set[Path] = frozenset()) -> Iterator[tuple[Path, 
                 yield path, _os_reason(exc)
                 continue
             if stat.S_ISDIR(st_entry.st_mode):
-                yield from visit(path)
+                yield from visit(path, resolved if excluded else path.resolve())
             elif stat.S_ISREG(st_entry.st_mode):
                 yield path, ""
             else:
                 yield path, "not a regular file"
 
-    yield from visit(root)
+    yield from visit(root, root.resolve())
 
 
 def _os_reason(exc: OSError) -> str:
@@ -564,24 +797,44 @@ def _word_count(text: str) -> int:
     return sum(1 for _ in word_spans(text))
 
 
+def line_key(line: str) -> int:
+    """Return the 64-bit key of a line's normalized text: lines with one key are the same line
+    for boilerplate detection (stored in a check state as ``lines.key``)."""
+    digest = hashlib.blake2b(normalize(line).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def body_lines(article: _Article) -> list[tuple[int, int]]:
+    """Return the (start, end) of every line of the article body (front matter excluded)."""
+    return [(s, e) for s, e in line_spans(article.text) if s >= article.body_start]
+
+
 def _frames(
-    articles: list[_Article], settings: Settings, skipped: list[Skipped]
+    articles: list[_Article],
+    settings: Settings,
+    skipped: list[Skipped],
+    context: Sequence[tuple[str | None, frozenset[int]]] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    line_docs: dict[str, set[int]] = defaultdict(set)
-    line_outlet_docs: dict[tuple[str, str], set[int]] = defaultdict(set)
+    """Return the document and passage frames of ``articles``. ``context`` holds the (outlet,
+    line keys) of other documents of the collection (e.g. those a check state stores): they
+    count when deciding which lines are templates, and give no rows."""
+    line_docs: dict[int, set[int]] = defaultdict(set)
+    line_outlet_docs: dict[tuple[str, int], set[int]] = defaultdict(set)
     doc_lines: list[list[tuple[int, int]]] = []
-    for i, article in enumerate(articles):
-        spans = [(s, e) for s, e in line_spans(article.text) if s >= article.body_start]
+    doc_keys: list[list[int]] = []
+    line_sets: list[set[int]] = []
+    for article in articles:
+        spans = body_lines(article)
         doc_lines.append(spans)
-        for s, e in spans:
-            key = normalize(article.text[s:e])
+        doc_keys.append([line_key(article.text[s:e]) for s, e in spans])
+    members = [(a.outlet, keys) for a, keys in zip(articles, doc_keys, strict=True)]
+    members += [(outlet, list(keys)) for outlet, keys in context]
+    for i, (outlet, keys) in enumerate(members):
+        line_sets.append(set(keys))
+        for key in keys:
             line_docs[key].add(i)
-            if article.outlet:
-                line_outlet_docs[(article.outlet, key)].add(i)
-    line_sets = [
-        {normalize(a.text[s:e]) for s, e in spans}
-        for a, spans in zip(articles, doc_lines, strict=True)
-    ]
+            if outlet:
+                line_outlet_docs[(outlet, key)].add(i)
     outlet_template = {
         key for key, docs in line_outlet_docs.items() if _shared_by_distinct(docs, line_sets)
     }
@@ -595,7 +848,7 @@ def _frames(
     passage_rows: list[dict[str, Any]] = []
     number = 0
     for i, article in enumerate(articles):
-        rows = _classify_lines(article, doc_lines[i], repeated, outlet_template)
+        rows = _classify_lines(article, doc_lines[i], doc_keys[i], repeated, outlet_template)
         content_words = sum(_word_count(r["text"]) for r in rows if r["kind"] != "boilerplate")
         if content_words < settings.min_words:
             reason = f"too little article text ({content_words} words)"
@@ -631,7 +884,7 @@ def _frames(
     )
 
 
-def _shared_by_distinct(docs: set[int], line_sets: list[set[str]]) -> bool:
+def _shared_by_distinct(docs: set[int], line_sets: list[set[int]]) -> bool:
     """True when a line is shared by at least two documents that are not copies of each other
     (a template line), rather than by copies of one article."""
     if len(docs) < 2:
@@ -648,19 +901,19 @@ def _shared_by_distinct(docs: set[int], line_sets: list[set[str]]) -> bool:
 def _classify_lines(
     article: _Article,
     spans: list[tuple[int, int]],
-    repeated: set[str],
-    outlet_template: set[tuple[str, str]],
+    keys: list[int],
+    repeated: set[int],
+    outlet_template: set[tuple[str, int]],
 ) -> list[dict[str, Any]]:
     text = article.text
     doc_script = script_of(text[article.body_start :])
     title_norm = normalize(article.title) if article.title else None
-    seen: set[str] = set()
+    seen: set[int] = set()
     rows: list[dict[str, Any]] = []
     have_title = article.title is not None
     content_seen = False
-    for s, e in spans:
+    for (s, e), key in zip(spans, keys, strict=True):
         line = text[s:e]
-        key = normalize(line)
         words = _word_count(line)
         reason = ""
         stripped_md = line.lstrip("#").strip()

@@ -16,7 +16,6 @@ import polars as pl
 from dedupe import __version__
 from dedupe.baseline import Baseline, filter_findings, load_baseline, write_baseline
 from dedupe.cluster import (
-    Clustering,
     PassageUnits,
     cluster_events,
     passage_texts,
@@ -26,9 +25,10 @@ from dedupe.consistency import find_inconsistencies
 from dedupe.embed import CachedEmbedder, Embedder, load_embedder
 from dedupe.errors import StateError
 from dedupe.facts import extract_facts
-from dedupe.ingest import ingest
-from dedupe.models import Corpus, Finding, Report
+from dedupe.ingest import FolderIngest, ingest, ingest_incremental, line_key
+from dedupe.models import PASSAGE_SCHEMA, Corpus, Event, Finding, Report
 from dedupe.neardup import MinHashParams, NearDuplicates, find_duplicates
+from dedupe.runcache import fingerprint, run_cache
 from dedupe.settings import Settings
 from dedupe.state import (
     StateData,
@@ -36,6 +36,7 @@ from dedupe.state import (
     empty_state,
     finding_from_payload,
     findings_frame,
+    state_columns,
 )
 
 
@@ -47,8 +48,38 @@ def run(
     exclude: Sequence[Path] = (),
     progress: bool = False,
 ) -> Report:
-    """Return the Report for every article under ``folder``."""
+    """Return the Report for every article under ``folder``.
+
+    A run over a folder, manifest, settings and code that did not change since one of the last
+    runs returns that run's stored Report without reading any article (see runcache.py).
+    """
     settings = (settings or Settings()).validate()
+    cache = run_cache(cache_path(settings))
+    key = (
+        fingerprint(
+            Path(folder), settings, manifest=Path(manifest) if manifest else None, exclude=exclude
+        )
+        if cache is not None
+        else None
+    )
+    if cache is not None and key is not None:
+        stored = cache.get(key)
+        if stored is not None:
+            return stored
+    report = _run(folder, settings, manifest=manifest, exclude=exclude, progress=progress)
+    if cache is not None and key is not None:
+        cache.put(key, report)
+    return report
+
+
+def _run(
+    folder: str | Path,
+    settings: Settings,
+    *,
+    manifest: str | Path | None,
+    exclude: Sequence[Path],
+    progress: bool,
+) -> Report:
     corpus = ingest(
         Path(folder),
         settings,
@@ -188,34 +219,98 @@ def check(
     """Compare the articles of ``folder`` that the state has not seen (by content hash) with
     everything seen before; report only what involves them, then add them to the state.
 
-    Previously seen articles are not re-processed: their MinHash signatures and document
-    vectors come from the state; only those that the new articles resemble are read again to
-    align passages and compare facts.
+    The work is in proportion to what changed, not to the archive: the state's file index says
+    which files are known without reading them (only files whose size, mtime or inode changed
+    are read and hashed, only changed contents parsed, with the stored line keys of the same
+    outlets as context for boilerplate); MinHash signatures and document vectors of known
+    articles come from the state, and only those the new articles resemble have their text and
+    passages read back from it, to align passages and compare facts.
     """
     settings = (settings or Settings()).validate()
     state_dir = Path(state_dir)
     if settings.cache_dir is None:
         settings = replace(settings, cache_dir=str(state_dir / "cache"))
-    corpus = ingest(
-        Path(folder),
-        settings,
-        manifest=Path(manifest) if manifest else None,
-        exclude=[*exclude, state_dir],
-    )
+    options = {
+        "manifest": Path(manifest) if manifest else None,
+        "exclude": [*exclude, state_dir],
+    }
+    fresh = rebuild or not StateStore(state_dir, {}).exists()
+    scan = ingest_incremental(Path(folder), settings, **options) if fresh else None
     embedder = make_embedder(
         settings,
         progress=progress,
-        texts=passage_texts(corpus),
-        model=_state_model(state_dir, settings) if not rebuild else None,
+        texts=passage_texts(scan.corpus) if scan is not None else None,
+        model=None if fresh else _state_model(state_dir, settings),
     )
     settings = settings.for_model(embedder.model_id)
     store = StateStore(state_dir, state_params(settings, embedder.model_id))
     try:
-        return _check(
-            corpus, folder, state_dir, store, embedder, settings, baseline=baseline, rebuild=rebuild
-        )
+        with store.lock():
+            old = (
+                empty_state(dim=embedder.dim, num_perm=settings.num_perm)
+                if fresh
+                else store.load(lazy=True)
+            )
+            known = set(old.documents.lazy().select("sha256").collect()["sha256"])
+            if scan is None:
+                lines = old.lines
+                scan = ingest_incremental(
+                    Path(folder),
+                    settings,
+                    index=old.files,
+                    known=known,
+                    context=lambda keys, present: template_context(lines, keys, present),
+                    **options,
+                )
+            return _check(
+                scan, known, folder, state_dir, store, old, embedder, settings, baseline=baseline
+            )
     except StateError as exc:
         raise StateError(str(exc).replace("check FOLDER", f"check {folder}")) from exc
+
+
+CONTEXT_PER_OUTLET = 8
+
+
+def template_context(
+    lines: pl.DataFrame | pl.LazyFrame, keys: set[int], present: dict[str, str | None]
+) -> list[tuple[str | None, frozenset[int]]]:
+    """Return the (outlet, line keys) of stored documents that share a line with ``keys``:
+    for each line and outlet, up to CONTEXT_PER_OUTLET of the ``present`` documents (sha256 →
+    outlet), enough to tell a template line from an article's own as a full run would."""
+    if not keys or not present:
+        return []
+    owners = pl.LazyFrame(
+        {"sha256": list(present), "outlet": list(present.values())},
+        schema={"sha256": pl.String, "outlet": pl.String},
+    )
+    wanted = pl.Series("key", sorted(keys), dtype=pl.UInt64)
+    hits = (
+        lines.lazy()
+        .filter(pl.col("key").is_in(wanted.implode()))
+        .join(owners, on="sha256")
+        .sort("key", "outlet", "sha256", nulls_last=True)
+        .group_by("key", "outlet", maintain_order=True)
+        .head(CONTEXT_PER_OUTLET)
+        .select("sha256")
+        .unique()
+        .collect()
+    )
+    if not hits.height:
+        return []
+    shas = hits["sha256"]
+    grouped = (
+        lines.lazy()
+        .filter(pl.col("sha256").is_in(shas.implode()))
+        .group_by("sha256")
+        .agg(pl.col("key"))
+        .sort("sha256")
+        .collect()
+    )
+    return [
+        (present[sha], frozenset(keys_))
+        for sha, keys_ in zip(grouped["sha256"], grouped["key"], strict=True)
+    ]
 
 
 def _state_model(state_dir: str | Path, settings: Settings) -> str | None:
@@ -234,52 +329,58 @@ def _state_model(state_dir: str | Path, settings: Settings) -> str | None:
 
 
 def _check(
-    corpus: Corpus,
+    scan: FolderIngest,
+    known: set[str],
     folder: str | Path,
     state_dir: Path,
     store: StateStore,
+    old: StateData,
     embedder: Embedder,
     settings: Settings,
     *,
     baseline: Baseline | None,
-    rebuild: bool,
 ) -> CheckResult:
-    with store.lock():
-        old = (
-            store.load()
-            if store.exists() and not rebuild
-            else empty_state(dim=embedder.dim, num_perm=settings.num_perm)
-        )
-        docs = corpus.documents
-        known = set(old.documents["sha256"].to_list())
-        sha_of = dict(zip(docs["id"], docs["sha256"], strict=True))
-        id_of = {sha: doc for doc, sha in sha_of.items()}
-        new_ids = [doc for doc, sha in sha_of.items() if sha not in known]
-        new_corpus = subset(corpus, new_ids)
+    corpus = scan.corpus
+    docs = corpus.documents
+    sha_of = dict(zip(docs["id"], docs["sha256"], strict=True))
+    id_of = {sha: doc for doc, sha in sha_of.items()}
+    new_ids = [doc for doc, sha in sha_of.items() if sha not in known]
+    new_corpus = subset(corpus, new_ids)
 
-        stored = old.signatures.filter(pl.col("sha256").is_in(list(id_of)))
-        stored_ids = [id_of[sha] for sha in stored["sha256"]]
-        stored_sigs = (
-            np.array(stored["signature"].to_list(), dtype=np.uint64)
-            if stored.height
-            else np.zeros((0, settings.num_perm), dtype=np.uint64)
+    # stored documents in folder order (as a full ingest lists them), whatever the table order
+    order = pl.DataFrame(
+        {"sha256": list(id_of), "order": range(len(id_of))},
+        schema={"sha256": pl.String, "order": pl.Int64},
+    )
+    stored = old.signatures.join(order, on="sha256").sort("order")
+    stored_ids = [id_of[sha] for sha in stored["sha256"]]
+    stored_sigs = (
+        stored["signature"].to_numpy().astype(np.uint64, copy=False)
+        if stored.height and isinstance(stored.schema["signature"], pl.Array)
+        else np.array(stored["signature"].to_list(), dtype=np.uint64).reshape(
+            stored.height, settings.num_perm
         )
-        near = find_duplicates(new_corpus, settings, stored=(stored_ids, stored_sigs))
-        new_units = passage_units(new_corpus, embedder)
-        new_vectors = document_vectors(new_units)
-        candidates = _candidates(new_vectors, old.vectors, id_of, near)
-        work = subset(corpus, [*new_ids, *candidates])
-        clustering = cluster_events(work, embedder, settings, near.representative)
-        findings = find_inconsistencies(
-            work,
-            clustering,
-            extract_facts(work, cache_dir=cache_path(settings)),
-            settings.align_threshold,
-        )
-        fresh = set(new_ids)
-        findings = tuple(f for f in findings if fresh & {d for v in f.values for d in v.documents})
-        remaining, suppressed = filter_findings(findings, baseline or Baseline())
-        store.save(_updated_state(old, corpus, new_ids, near, new_vectors, findings, clustering))
+    )
+    if not new_ids:  # nothing to compare: the state only takes the new file index
+        store.save(_updated_state(old, scan, [], None, {}, (), ()))
+        return _nothing_new(scan, known, folder, state_dir, embedder, settings)
+    near = find_duplicates(new_corpus, settings, stored=(stored_ids, stored_sigs))
+    new_units = passage_units(new_corpus, embedder)
+    new_vectors = document_vectors(new_units)
+    candidates = _candidates(new_ids, new_vectors, old.vectors, id_of, near, settings)
+    work = _with_stored_text(subset(corpus, [*new_ids, *candidates]), old, scan.parsed)
+    clustering = cluster_events(work, embedder, settings, near.representative)
+    findings = find_inconsistencies(
+        work,
+        clustering,
+        extract_facts(work, cache_dir=cache_path(settings)),
+        settings.align_threshold,
+    )
+    fresh = set(new_ids)
+    findings = tuple(f for f in findings if fresh & {d for v in f.values for d in v.documents})
+    remaining, suppressed = filter_findings(findings, baseline or Baseline())
+    state = _updated_state(old, scan, new_ids, near, new_vectors, findings, clustering.events)
+    store.save(state)
 
     meta = _meta(settings, embedder, near.params, folder)
     meta["check"] = {
@@ -288,8 +389,12 @@ def _check(
         "known_documents": len(known),
         "suppressed_by_baseline": len(suppressed),
     }
+    texts = dict(zip(work.documents["id"], work.documents["text"], strict=True))
+    shown = corpus.documents.with_columns(
+        pl.col("id").replace_strict(texts, default=None, return_dtype=pl.String).alias("text")
+    )
     report = Report(
-        corpus=corpus,
+        corpus=replace(corpus, documents=shown, passages=work.passages),
         duplicates=tuple(g for g in near.groups if fresh & set(g.documents)),
         events=tuple(e for e in clustering.events if fresh & set(e.documents)),
         findings=tuple(remaining),
@@ -298,52 +403,146 @@ def _check(
     return CheckResult(report, tuple(new_ids), tuple(suppressed))
 
 
+def _nothing_new(
+    scan: FolderIngest,
+    known: set[str],
+    folder: str | Path,
+    state_dir: Path,
+    embedder: Embedder,
+    settings: Settings,
+) -> CheckResult:
+    meta = _meta(settings, embedder, MinHashParams.from_settings(settings), folder)
+    meta["check"] = {
+        "state": str(state_dir),
+        "new_documents": [],
+        "known_documents": len(known),
+        "suppressed_by_baseline": 0,
+    }
+    corpus = scan.corpus
+    shown = corpus.documents.with_columns(pl.lit(None, dtype=pl.String).alias("text"))
+    report = Report(
+        corpus=replace(corpus, documents=shown, passages=corpus.passages.clear()), meta=meta
+    )
+    return CheckResult(report, (), ())
+
+
+def _with_stored_text(work: Corpus, old: StateData, parsed: frozenset[str]) -> Corpus:
+    """Return ``work`` with the text and passages of its documents that were not read from
+    their files this time filled in from the state (a filtered scan: only their rows are read)."""
+    missing = work.documents.filter(~pl.col("id").is_in(list(parsed)))
+    if not missing.height:
+        return work
+    ids = pl.DataFrame({"id": missing["id"], "sha256": missing["sha256"]})
+    shas = missing["sha256"].unique()
+    texts = (
+        old.documents.lazy()
+        .filter(pl.col("sha256").is_in(shas.implode()))
+        .select("sha256", "text")
+        .unique("sha256", keep="first")
+        .collect()
+    )
+    passages = (
+        old.passages.lazy()
+        .filter(pl.col("sha256").is_in(shas.implode()))
+        .collect()
+        .join(ids, on="sha256")
+        .join(texts, on="sha256")
+        .with_columns(pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
+        .rename({"id": "document"})
+        .select(list(PASSAGE_SCHEMA))
+        .cast(PASSAGE_SCHEMA)
+    )
+    text_of = dict(ids.join(texts, on="sha256").select("id", "text").iter_rows())
+    documents = work.documents.with_columns(
+        pl.when(pl.col("id").is_in(list(text_of)))
+        .then(pl.col("id").replace_strict(text_of, default=None, return_dtype=pl.String))
+        .otherwise(pl.col("text"))
+        .alias("text")
+    )
+    return replace(
+        work,
+        documents=documents,
+        passages=pl.concat([work.passages, passages]).sort(
+            pl.col("document").str.slice(1).cast(pl.Int64), "index"
+        ),
+    )
+
+
 CANDIDATES_PER_DOCUMENT = 20
-CANDIDATE_FLOOR = 0.8
+# how close (document-vector cosine, rescaled like the pair score: 0 = embed_floor, 1 =
+# embed_ceiling) a stored document must be to a new one to be compared again: 0.8 for e5
+CANDIDATE_FLOOR = -0.36
 
 
 def _candidates(
+    new_ids: Sequence[str],
     new_vectors: dict[str, np.ndarray],
     stored: pl.DataFrame,
     id_of: dict[str, str],
     near: NearDuplicates,
+    settings: Settings,
 ) -> list[str]:
     """Return the previously seen documents (present in the folder) that a new one resembles:
-    its copies and its nearest neighbours by document vector."""
+    its copies and its nearest neighbours by document vector. Groups of stored copies with no
+    new member are not candidates: they would make the work grow with the archive."""
+    floor = settings.embed_floor + CANDIDATE_FLOOR * (settings.embed_ceiling - settings.embed_floor)
     picked: dict[str, None] = {}
+    ids_present = set(id_of.values())
+    fresh = set(new_ids)
     for group in near.groups:
+        if fresh.isdisjoint(group.documents):
+            continue
         for doc in group.documents:
-            if doc not in new_vectors and doc in set(id_of.values()):
+            if doc not in fresh and doc in ids_present:
                 picked[doc] = None
     present = stored.filter(pl.col("sha256").is_in(list(id_of)))
     if present.height and new_vectors:
-        matrix = np.array(present["vector"].to_list(), dtype=np.float32)
+        matrix = present["vector"].to_numpy().astype(np.float32, copy=False)
         ids = [id_of[sha] for sha in present["sha256"]]
         for vector in new_vectors.values():
             sims = matrix @ vector
             k = min(CANDIDATES_PER_DOCUMENT, len(ids))
             for i in np.argsort(-sims)[:k]:
-                if sims[i] >= CANDIDATE_FLOOR:
+                if sims[i] >= floor:
                     picked[ids[i]] = None
-    return [doc for doc in picked if doc not in new_vectors]
+    return [doc for doc in picked if doc not in fresh]
 
 
 def _updated_state(
     old: StateData,
-    corpus: Corpus,
+    scan: FolderIngest,
     new_ids: Sequence[str],
-    near: NearDuplicates,
+    near: NearDuplicates | None,
     new_vectors: dict[str, np.ndarray],
     findings: Sequence[Finding],
-    clustering: Clustering,
+    new_events: Sequence[Event],
 ) -> StateData:
-    docs = corpus.documents.filter(pl.col("id").is_in(list(new_ids)))
+    corpus = scan.corpus
     sha_of = dict(zip(corpus.documents["id"], corpus.documents["sha256"], strict=True))
-    rows = docs.select("sha256", "path", "id", "outlet", "published", "title", "text")
-    documents = pl.concat([old.documents, rows], how="diagonal_relaxed").unique(
-        "sha256", keep="first", maintain_order=True
+    rows = (
+        corpus.documents.filter(pl.col("id").is_in(list(new_ids)))
+        .select("sha256", "path", "id", "outlet", "published", "title", "text")
+        .unique("sha256", keep="first", maintain_order=True)
     )
-    index = {doc: i for i, doc in enumerate(near.ids)}
+    documents = pl.concat([old.documents.lazy(), rows.lazy()], how="diagonal_relaxed")
+    # passages and line keys of every document read this time that the state lacks them for:
+    # the new ones, and all of them when upgrading a state made before these tables existed
+    have = set(old.passages.lazy().select("sha256").unique().collect()["sha256"])
+    parsed = corpus.passages.join(
+        corpus.documents.select(pl.col("id").alias("document"), "sha256"), on="document"
+    ).filter(~pl.col("sha256").is_in(list(have)))
+    first = parsed.select("sha256", "document").unique("sha256", keep="first")
+    parsed = parsed.join(first, on=["sha256", "document"])
+    passage_rows = parsed.select(list(state_columns("passages")))
+    line_rows = (
+        parsed.select(
+            "sha256",
+            pl.col("text").map_elements(line_key, return_dtype=pl.UInt64).alias("key"),
+        )
+        .unique(maintain_order=True)
+        .cast({"key": pl.UInt64})
+    )
+    index = {doc: i for i, doc in enumerate(near.ids)} if near is not None else {}
     sig_rows = pl.DataFrame(
         {
             "sha256": [sha_of[d] for d in new_ids if d in index],
@@ -361,20 +560,27 @@ def _updated_state(
     )
     events = pl.DataFrame(
         {
-            "id": [e.id for e in clustering.events],
-            "label": [e.label for e in clustering.events],
-            "documents": [[sha_of[d] for d in e.documents] for e in clustering.events],
+            "id": [e.id for e in new_events],
+            "label": [e.label for e in new_events],
+            "documents": [[sha_of[d] for d in e.documents] for e in new_events],
         },
         schema={"id": pl.String, "label": pl.String, "documents": pl.List(pl.String)},
     )
     return StateData(
         documents=documents,
-        signatures=pl.concat([old.signatures, sig_rows]).unique("sha256", keep="first"),
-        vectors=pl.concat([old.vectors, vec_rows]).unique("sha256", keep="first"),
+        signatures=pl.concat([old.signatures, sig_rows]).unique(
+            "sha256", keep="first", maintain_order=True
+        ),
+        vectors=pl.concat([old.vectors, vec_rows]).unique(
+            "sha256", keep="first", maintain_order=True
+        ),
         findings=pl.concat([old.findings, findings_frame(findings, sha_of)]).unique(
             "id", keep="last", maintain_order=True
         ),
         events=pl.concat([old.events, events]).unique("id", keep="last", maintain_order=True),
+        files=scan.files,
+        passages=pl.concat([old.passages.lazy(), passage_rows.lazy()]),
+        lines=pl.concat([old.lines.lazy(), line_rows.lazy()]),
     )
 
 
@@ -396,8 +602,9 @@ def accept_findings(
             settings_for_state = replace(settings, cache_dir=str(Path(state_dir) / "cache"))
         embedder = make_embedder(settings_for_state, model=_state_model(state_dir, settings))
         store = StateStore(state_dir, state_params(settings_for_state, embedder.model_id))
-        data = store.load()
-        paths = dict(zip(data.documents["sha256"], data.documents["path"], strict=True))
+        data = store.load(lazy=True)
+        documents = data.documents.lazy().select("sha256", "path").collect()
+        paths = dict(zip(documents["sha256"], documents["path"], strict=True))
         findings = [finding_from_payload(p) for p in data.findings["payload"]]
         return write_baseline(baseline_path, findings, paths, existing)
     report = run(folder, settings, manifest=manifest)

@@ -1,7 +1,8 @@
 """State stage: what `dedupe check` has already seen, stored in a directory between runs.
 
 A state directory holds one generation of Parquet files (documents, signatures, vectors,
-findings, events) and ``manifest.json``, which names that generation's files with their sha256
+findings, events, and the file index, passages and line keys that let a check read only what
+changed) and ``manifest.json``, which names that generation's files with their sha256
 checksums and sizes, and records the parameters that shaped them (package version, embedding
 model, MinHash settings...)::
 
@@ -27,7 +28,7 @@ import re
 import shutil
 import socket
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,12 @@ SCHEMA = "dedupe.state/1"
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 LOCK_OWNER = ".lock.owner"
-TABLES = ("documents", "signatures", "vectors", "findings", "events")
+TABLES = ("documents", "signatures", "vectors", "findings", "events", "files", "passages", "lines")
+# Tables a state written before they existed lacks: they load empty, and the next check fills them.
+OPTIONAL = ("files", "passages", "lines")
+# Tables that grow with every article ever seen: ``load(lazy=True)`` scans them instead of
+# reading them, so a check reads only the rows it filters for.
+LAZY = ("documents", "passages", "lines")
 
 _GENERATION = re.compile(r"gen-(\d{6,})")
 _TEMPORARY = re.compile(r"\.(manifest\.json|lock\.owner)\..*\.tmp")
@@ -70,6 +76,28 @@ _COLUMNS: dict[str, dict[str, pl.DataType]] = {
         "payload": pl.String(),
     },
     "events": {"id": pl.String(), "label": pl.String(), "documents": pl.List(pl.String())},
+    # the file index of the folder last checked, like git's: a file whose stat matches is known
+    # without being read; ``outcome`` (JSON) is what it gave (document rows, skips, warnings)
+    "files": {
+        "path": pl.String(),
+        "size": pl.Int64(),
+        "mtime_ns": pl.Int64(),
+        "inode": pl.Int64(),
+        "sha256": pl.String(),
+        "ingest": pl.String(),
+        "outcome": pl.String(),
+    },
+    # the passages of every stored document (their text is ``documents.text[start:end]``)
+    "passages": {
+        "sha256": pl.String(),
+        "index": pl.Int32(),
+        "start": pl.Int64(),
+        "end": pl.Int64(),
+        "kind": pl.String(),
+        "reason": pl.String(),
+    },
+    # the normalized-line keys of every stored document, for boilerplate detection of new ones
+    "lines": {"sha256": pl.String(), "key": pl.UInt64()},
 }
 _KEYS = {
     "documents": "sha256",
@@ -77,23 +105,47 @@ _KEYS = {
     "vectors": "sha256",
     "findings": "id",
     "events": "id",
+    "files": "path",
+    "passages": "sha256",
+    "lines": "sha256",
 }
-_UNIQUE = ("documents",)
+_UNIQUE = ("documents", "files")
 
 
 @dataclass(frozen=True, slots=True)
 class StateData:
-    """Everything a `dedupe check` keeps between runs; documents are keyed by content sha256."""
+    """Everything a `dedupe check` keeps between runs; documents are keyed by content sha256.
 
-    documents: pl.DataFrame
+    A table is a DataFrame, or a LazyFrame scanning the stored file when loaded lazily.
+    """
+
+    documents: pl.DataFrame | pl.LazyFrame
     signatures: pl.DataFrame
     vectors: pl.DataFrame
     findings: pl.DataFrame
     events: pl.DataFrame
+    files: pl.DataFrame = field(default_factory=lambda: _empty("files"))
+    passages: pl.DataFrame | pl.LazyFrame = field(default_factory=lambda: _empty("passages"))
+    lines: pl.DataFrame | pl.LazyFrame = field(default_factory=lambda: _empty("lines"))
 
     def counts(self) -> dict[str, int]:
         """Return the number of rows of each table."""
-        return {name: getattr(self, name).height for name in TABLES}
+        return {name: _height(getattr(self, name)) for name in TABLES}
+
+
+def state_columns(name: str) -> dict[str, pl.DataType]:
+    """Return the required columns of table ``name`` with their types."""
+    return dict(_COLUMNS[name])
+
+
+def _empty(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=_COLUMNS[name])
+
+
+def _height(frame: pl.DataFrame | pl.LazyFrame) -> int:
+    if isinstance(frame, pl.LazyFrame):
+        return int(frame.select(pl.len()).collect().item())
+    return frame.height
 
 
 def empty_state(*, dim: int = 0, num_perm: int | None = None) -> StateData:
@@ -105,8 +157,8 @@ def empty_state(*, dim: int = 0, num_perm: int | None = None) -> StateData:
         documents=pl.DataFrame(schema=_COLUMNS["documents"]),
         signatures=pl.DataFrame(schema={"sha256": pl.String, "signature": signature}),
         vectors=pl.DataFrame(schema={"sha256": pl.String, "vector": pl.Array(pl.Float32, dim)}),
-        findings=pl.DataFrame(schema=_COLUMNS["findings"]),
-        events=pl.DataFrame(schema=_COLUMNS["events"]),
+        findings=_empty("findings"),
+        events=_empty("events"),
     )
 
 
@@ -175,9 +227,11 @@ class StateStore:
             raise StateError(self._manifest_problem(problem))
         return manifest
 
-    def load(self) -> StateData:
+    def load(self, *, lazy: bool = False) -> StateData:
         """Return the committed state after verifying its manifest, params, checksums and schemas;
-        raise StateError with one line naming what is wrong and how to rebuild."""
+        raise StateError with one line naming what is wrong and how to rebuild. With ``lazy``,
+        the tables that grow with the archive (``LAZY``) are LazyFrames scanning the verified
+        files, valid until the next save."""
         if not self.exists():
             raise StateError(self._missing_message())
         with self.lock():
@@ -188,7 +242,11 @@ class StateStore:
                     f"state {self.directory} was built with other parameters ({'; '.join(diffs)}); "
                     f"{self._rebuild_hint()}"
                 )
-            tables = {name: self._read_table(name, manifest["files"][name]) for name in TABLES}
+            tables = {
+                name: self._read_table(name, manifest["files"][name], lazy=lazy and name in LAZY)
+                for name in TABLES
+                if name in manifest["files"]
+            }
         return StateData(**tables)
 
     def save(self, data: StateData) -> None:
@@ -214,7 +272,7 @@ class StateStore:
         self,
         folder: Path,
         generation: int,
-        frames: dict[str, pl.DataFrame],
+        frames: dict[str, pl.DataFrame | pl.LazyFrame],
         previous: dict[str, Any],
     ) -> None:
         if folder.exists():
@@ -223,16 +281,23 @@ class StateStore:
         files: dict[str, dict[str, Any]] = {}
         for name, frame in frames.items():
             path = folder / f"{name}.parquet"
-            with path.open("wb") as handle:
-                frame.write_parquet(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
+            if isinstance(frame, pl.LazyFrame):
+                frame.sink_parquet(path)
+                rows = _height(pl.scan_parquet(path))
+                with path.open("rb+") as handle:
+                    os.fsync(handle.fileno())
+            else:
+                rows = frame.height
+                with path.open("wb") as handle:
+                    frame.write_parquet(handle)
+                    handle.flush()
+                    os.fsync(handle.fileno())
             digest, size = _sha256_file(path)
             files[name] = {
                 "path": f"{folder.name}/{path.name}",
                 "sha256": digest,
                 "bytes": size,
-                "rows": frame.height,
+                "rows": rows,
             }
         fsync_directory(folder)
         now = _utc_now()
@@ -245,14 +310,16 @@ class StateStore:
             "created": previous["created"] if keep_created else now,
             "updated": now,
             "params": self.params,
-            "counts": {name: frame.height for name, frame in frames.items()},
+            "counts": {name: entry["rows"] for name, entry in files.items()},
             "files": files,
         }
         text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
         atomic_write_text(self.manifest_path, text, prefix=f".{MANIFEST}.")
         fsync_directory(self.directory)
 
-    def _read_table(self, name: str, entry: dict[str, Any]) -> pl.DataFrame:
+    def _read_table(
+        self, name: str, entry: dict[str, Any], *, lazy: bool = False
+    ) -> pl.DataFrame | pl.LazyFrame:
         relative = entry["path"]
         path = self.directory / relative
         if not path.is_file():
@@ -268,12 +335,13 @@ class StateStore:
         if digest != entry["sha256"]:
             raise StateError(self._file_problem(path, "sha256 checksum mismatch"))
         try:
-            frame = pl.read_parquet(path)
+            frame = pl.scan_parquet(path) if lazy else pl.read_parquet(path)
+            problem = _schema_problem(name, frame)
+            height = _height(frame)
         except (OSError, pl.exceptions.PolarsError, ValueError) as exc:
             raise StateError(self._file_problem(path, f"unreadable: {_reason(exc)}")) from exc
-        problem = _schema_problem(name, frame)
-        if problem is None and frame.height != entry["rows"]:
-            problem = f"{frame.height} rows, the manifest says {entry['rows']}"
+        if problem is None and height != entry["rows"]:
+            problem = f"{height} rows, the manifest says {entry['rows']}"
         if problem:
             raise StateError(self._file_problem(path, problem))
         return frame
@@ -448,22 +516,25 @@ def _finding_dict(finding: Finding, mapping: Mapping[str, str]) -> dict[str, Any
     }
 
 
-def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+def _conform(name: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
     """Return ``frame`` with its required columns cast to the stored types, or raise StateError."""
-    if not isinstance(frame, pl.DataFrame):
+    if not isinstance(frame, pl.DataFrame | pl.LazyFrame):
         raise StateError(f"cannot save state: {name} is a {type(frame).__name__}, not a DataFrame")
+    if isinstance(frame, pl.LazyFrame) and name not in LAZY:
+        frame = frame.collect()
     casts = dict(_COLUMNS[name])
-    if name == "signatures" and "signature" in frame.columns:
-        dtype = frame.schema["signature"]
+    schema = frame.collect_schema()
+    if name == "signatures" and "signature" in schema:
+        dtype = schema["signature"]
         if isinstance(dtype, pl.Array) and dtype.inner.is_integer():
             casts["signature"] = pl.Array(pl.UInt64, dtype.size)
         elif isinstance(dtype, pl.List) and dtype.inner.is_integer():
             casts["signature"] = pl.List(pl.UInt64)
-    if name == "vectors" and "vector" in frame.columns:
-        dtype = frame.schema["vector"]
+    if name == "vectors" and "vector" in schema:
+        dtype = schema["vector"]
         if isinstance(dtype, pl.Array) and dtype.inner.is_numeric():
             casts["vector"] = pl.Array(pl.Float32, dtype.size)
-    missing = [column for column in casts if column not in frame.columns]
+    missing = [column for column in casts if column not in schema]
     if not missing:
         try:
             frame = frame.with_columns(
@@ -477,9 +548,10 @@ def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def _schema_problem(name: str, frame: pl.DataFrame) -> str | None:
-    """Return what makes ``frame`` unfit to be table ``name``, or None."""
-    schema = frame.schema
+def _schema_problem(name: str, frame: pl.DataFrame | pl.LazyFrame) -> str | None:
+    """Return what makes ``frame`` unfit to be table ``name``, or None (a LazyFrame is checked
+    by reading its key column only)."""
+    schema = frame.collect_schema()
     for column, dtype in _COLUMNS[name].items():
         if column not in schema:
             return f"no column {column!r}"
@@ -494,9 +566,13 @@ def _schema_problem(name: str, frame: pl.DataFrame) -> str | None:
         if not (isinstance(dtype, pl.Array) and dtype.inner == pl.Float32):
             return f"column 'vector' is {dtype}, expected Array(Float32, dim)"
     key = _KEYS[name]
-    if frame[key].null_count():
+    stats = frame.lazy().select(
+        nulls=pl.col(key).null_count(), distinct=pl.col(key).n_unique(), rows=pl.len()
+    )
+    nulls, distinct, rows = stats.collect().row(0)
+    if nulls:
         return f"null values in key column {key!r}"
-    if name in _UNIQUE and frame[key].n_unique() != frame.height:
+    if name in _UNIQUE and distinct != rows:
         return f"duplicate values in key column {key!r}"
     return None
 
@@ -516,6 +592,8 @@ def _manifest_shape_problem(manifest: object) -> str | None:
         return "no file list"
     for name in TABLES:
         entry = files.get(name)
+        if entry is None and name in OPTIONAL:
+            continue
         if not isinstance(entry, dict):
             return f"no entry for {name}"
         path = entry.get("path")
@@ -523,9 +601,9 @@ def _manifest_shape_problem(manifest: object) -> str | None:
             return f"bad path for {name}: {path!r}"
         if not isinstance(entry.get("sha256"), str):
             return f"no sha256 for {name}"
-        for field in ("bytes", "rows"):
-            if not isinstance(entry.get(field), int):
-                return f"no {field} for {name}"
+        for number in ("bytes", "rows"):
+            if not isinstance(entry.get(number), int):
+                return f"no {number} for {name}"
     return None
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -201,3 +202,71 @@ def test_outlet_boilerplate_repeated_across_its_articles(tmp_path):
     copy_body = corpus.passages.filter(pl.col("text").str.starts_with("أعلنت وزارة الصحة"))
     assert copy_body.height == 2
     assert set(copy_body["kind"]) == {"body"}
+
+
+def _mixed_folder(root: Path) -> None:
+    write(root / "good.txt", ARTICLE)
+    write(root / "arabic-1256.txt", ARTICLE.replace("19", "23"), encoding="cp1256")
+    (root / "empty.txt").write_bytes(b"")
+    (root / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    write(root / "short.txt", "خبر قصير")
+    write(root / "image.png", "not really an image")
+    lines = [
+        json.dumps({"text": ARTICLE.replace("19", "31"), "outlet": "ب"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"content": ARTICLE.replace("19", "21"), "published": "2026-03-07T09:00:00Z"}),
+    ]
+    write(root / "sub" / "many.jsonl", "\n".join(lines) + "\n")
+    write(root / "sub" / "a.md", f"---\noutlet: صحيفة أ\ntitle: عنوان\n---\n{ARTICLE}")
+    for path in root.rglob("*"):
+        if path.is_file():
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 3600 * 10**9))
+
+
+def test_incremental_ingest_gives_what_a_full_ingest_gives_and_reads_only_changes(
+    tmp_path, monkeypatch
+):
+    from dedupe import ingest as ingest_module
+    from dedupe.ingest import ingest_incremental
+
+    _mixed_folder(tmp_path)
+    settings = Settings()
+    full = ingest(tmp_path, settings)
+    first = ingest_incremental(tmp_path, settings)
+    assert first.corpus.documents.equals(full.documents)
+    assert first.corpus.passages.equals(full.passages)
+    assert (first.corpus.skipped, first.corpus.warnings) == (full.skipped, full.warnings)
+    assert first.parsed == set(full.documents["id"])
+    assert sorted(first.files["path"]) == [
+        "arabic-1256.txt", "binary.txt", "empty.txt", "good.txt", "short.txt", "sub/a.md",
+        "sub/many.jsonl",
+    ]  # fmt: skip
+
+    read: list[str] = []
+    real = ingest_module.read_articles
+
+    def spy(path, rel, settings):
+        read.append(rel)
+        return real(path, rel, settings)
+
+    monkeypatch.setattr(ingest_module, "read_articles", spy)
+    known = set(full.documents["sha256"])
+    again = ingest_incremental(tmp_path, settings, index=first.files, known=known)
+    assert read == []
+    assert again.parsed == frozenset()
+    assert again.corpus.documents.drop("text").equals(full.documents.drop("text"))
+    assert again.corpus.documents["text"].null_count() == full.documents.height
+    assert (again.corpus.skipped, again.corpus.warnings) == (full.skipped, full.warnings)
+    assert again.files.equals(first.files)
+
+    # a document the state does not know is read again, even with an unchanged stat
+    partly = ingest_incremental(
+        tmp_path, settings, index=first.files, known=known - {full.documents["sha256"][0]}
+    )
+    assert read == [full.documents["path"][0]]
+    assert partly.corpus.documents.drop("text").equals(full.documents.drop("text"))
+    # other settings: every article file is read again
+    read.clear()
+    ingest_incremental(tmp_path, Settings(min_words=16), index=first.files, known=known)
+    assert len(read) == 7

@@ -130,6 +130,9 @@ def test_roundtrip_keeps_arabic_text_types_and_records_checksums(tmp_path: Path)
         "vectors": 2,
         "findings": 1,
         "events": 1,
+        "files": 0,
+        "passages": 0,
+        "lines": 0,
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["created"])
     for name, entry in manifest["files"].items():
@@ -465,3 +468,83 @@ def test_killed_saves_leave_the_previous_or_the_new_complete_state(tmp_path: Pat
     assert _generations(directory) == [f"gen-{store.manifest()['generation']:06d}"]
     assert _temporary(directory) == []
     assert not (directory / ".lock.owner").exists()
+
+
+def _with_index(data: StateData) -> StateData:
+    shas = data.documents["sha256"].to_list()
+    return dataclasses.replace(
+        data,
+        files=pl.DataFrame(
+            {
+                "path": ["الجزيرة/عمروف.txt"],
+                "size": [120],
+                "mtime_ns": [1_700_000_000_000_000_000],
+                "inode": [42],
+                "sha256": [shas[0]],
+                "ingest": ["k"],
+                "outcome": ['{"documents": []}'],
+            }
+        ),
+        passages=pl.DataFrame(
+            {
+                "sha256": shas,
+                "index": [0, 0],
+                "start": [0, 0],
+                "end": [10, 12],
+                "kind": ["body", "boilerplate"],
+                "reason": ["", "share/link/footer text"],
+            },
+            schema_overrides={"index": pl.Int32},
+        ),
+        lines=pl.DataFrame(
+            {"sha256": shas, "key": [2**64 - 1, 7]}, schema={"sha256": pl.String, "key": pl.UInt64}
+        ),
+    )
+
+
+def test_lazy_load_scans_the_tables_that_grow_and_saves_them_back(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    data = _with_index(arabic_state())
+    store.save(data)
+    lazy = store.load(lazy=True)
+    for name in ("documents", "passages", "lines"):
+        assert isinstance(getattr(lazy, name), pl.LazyFrame), name
+        assert_frame_equal(getattr(lazy, name).collect(), getattr(data, name))
+    assert isinstance(lazy.files, pl.DataFrame)
+    assert_frame_equal(lazy.files, data.files)
+    assert lazy.counts() == store.manifest()["counts"]
+    # a LazyFrame of the committed generation can be extended and saved as the next one
+    more = pl.DataFrame(
+        {"sha256": ["x"], "key": [3]}, schema={"sha256": pl.String, "key": pl.UInt64}
+    )
+    store.save(dataclasses.replace(lazy, lines=pl.concat([lazy.lines, more.lazy()])))
+    assert _generations(store.directory) == ["gen-000002"]
+    again = store.load()
+    assert again.lines["key"].to_list() == [2**64 - 1, 7, 3]
+    assert store.manifest()["counts"]["lines"] == 3
+    assert_frame_equal(again.documents, data.documents)
+
+
+def test_a_state_from_before_the_file_index_loads_it_empty(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(_with_index(arabic_state()))
+    manifest = json.loads(store.manifest_path.read_text(encoding="utf-8"))
+    for name in ("files", "passages", "lines"):
+        del manifest["files"][name]
+    store.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    loaded = store.load()
+    assert loaded.documents.height == 2
+    assert (loaded.files.height, loaded.passages.height, loaded.lines.height) == (0, 0, 0)
+    del manifest["files"]["documents"]
+    store.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(StateError, match="no entry for documents"):
+        store.load()
+
+
+def test_a_damaged_lazy_table_is_refused_at_load(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(_with_index(arabic_state()))
+    path = store.directory / store.manifest()["files"]["passages"]["path"]
+    path.write_bytes(path.read_bytes()[:-20] + b"\0" * 20)
+    with pytest.raises(StateError, match=r"passages\.parquet is corrupt"):
+        store.load(lazy=True)

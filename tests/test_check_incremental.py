@@ -1,0 +1,294 @@
+"""`dedupe check` reads what changed, not the archive: the state's file index, stored passages
+and line keys stand in for the files it already knows, and the report is what a check that
+re-read everything gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dedupe import ingest as ingest_module
+from dedupe import pipeline
+from dedupe.ingest import ingest
+from dedupe.report import render_json
+from dedupe.settings import Settings
+from dedupe.state import StateStore
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+ADDED = "001_b4fc77da7ee670a9.txt"
+OUTLET = "صحيفة الغد"
+TEMPLATE = "صحيفة الغد منبر الخبر المستقل في عمّان منذ عام ألف وتسعمئة وتسعين لكل القراء"
+BODIES = [
+    "افتتح وزير الزراعة اليوم مشروعا لتحلية المياه في وادي الأردن بكلفة بلغت عشرين مليون "
+    "دينار، ويخدم المشروع نحو ثلاثين ألف مزارع في المنطقة الجنوبية.",
+    "أعلنت بلدية العاصمة إغلاق شارع المدينة المنورة ثلاثة أيام لأعمال صيانة الجسور، "
+    "ودعت السائقين إلى سلوك الطرق البديلة المحددة على الخرائط المنشورة.",
+    "فاز المنتخب الوطني لكرة السلة على نظيره اللبناني بفارق تسع نقاط في المباراة الودية "
+    "التي أقيمت مساء أمس في صالة الأمير حمزة بحضور جماهيري كبير.",
+    "قررت الحكومة رفع الحد الأدنى للأجور إلى ثلاثمئة وخمسين دينارا اعتبارا من مطلع العام "
+    "المقبل، بعد مشاورات مع النقابات العمالية وغرفة الصناعة.",
+]
+
+
+class Reads:
+    """Records which files ingest reads (a spy around the real reader) and hashes."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.read: list[str] = []
+        self.hashed: list[str] = []
+        read, digest = ingest_module.read_articles, ingest_module._sha256_of
+
+        def reading(path, rel, settings):
+            self.read.append(rel)
+            return read(path, rel, settings)
+
+        def hashing(path):
+            self.hashed.append(Path(path).name)
+            return digest(path)
+
+        monkeypatch.setattr(ingest_module, "read_articles", reading)
+        monkeypatch.setattr(ingest_module, "_sha256_of", hashing)
+
+
+def _age(target: Path, seconds: int = 3600) -> None:
+    """Date a file, or every file of a folder, an hour back: a file modified within a second or
+    two of a check is not trusted by its stat at the next one (it may change again within one
+    mtime tick)."""
+    for path in [target, *target.rglob("*")] if target.is_dir() else [target]:
+        if path.is_file():
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 1_000_000_000))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(model="static", cache_dir=str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        if seed.name != ADDED:
+            shutil.copy(seed, folder / seed.name)
+    _age(folder)
+    return folder
+
+
+def _comparable(result: pipeline.CheckResult) -> dict:
+    data = json.loads(render_json(result.report))
+    data.pop("meta", None)
+    data.pop("tool", None)
+    return data
+
+
+def test_a_check_reads_only_the_files_it_does_not_know(seeds, settings, tmp_path, monkeypatch):
+    state = tmp_path / "state"
+    pipeline.check(seeds, state, settings)
+    shutil.copy(SEEDS / ADDED, seeds / ADDED)
+    _age(seeds / ADDED)
+    reads = Reads(monkeypatch)
+    result = pipeline.check(seeds, state, settings)
+    assert reads.read == [ADDED]
+    assert reads.hashed == [ADDED]
+    paths = dict(
+        zip(
+            result.report.corpus.documents["id"],
+            result.report.corpus.documents["path"],
+            strict=True,
+        )
+    )
+    assert [paths[d] for d in result.new_documents] == [ADDED]
+    assert result.report.findings, "the known articles it resembles were compared from the state"
+
+    again = Reads(monkeypatch)
+    nothing = pipeline.check(seeds, state, settings)
+    assert again.read == [] and again.hashed == []
+    assert nothing.new_documents == ()
+    assert nothing.report.corpus.documents["path"].to_list() == sorted(
+        p.name for p in seeds.iterdir()
+    )
+
+
+def test_the_report_is_the_one_a_check_that_rereads_everything_gives(
+    seeds, settings, tmp_path, monkeypatch
+):
+    state = tmp_path / "state"
+    pipeline.check(seeds, state, settings)
+    # the same state without its file index, passages and line keys, as written before they
+    # existed: a check of it re-reads every file (and fills them in)
+    legacy = tmp_path / "legacy"
+    shutil.copytree(state, legacy)
+    manifest = json.loads((legacy / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("files", "passages", "lines"):
+        del manifest["files"][name]
+    (legacy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    shutil.copy(SEEDS / ADDED, seeds / ADDED)
+    incremental = pipeline.check(seeds, state, settings)
+    reads = Reads(monkeypatch)
+    full = pipeline.check(seeds, legacy, settings)
+    assert sorted(reads.read) == sorted(p.name for p in seeds.iterdir())
+    assert _comparable(incremental) == _comparable(full)
+    assert incremental.report.findings
+    assert StateStore(legacy, {}).manifest()["counts"]["passages"] > 0
+    # the ids are those of a full ingest of the folder
+    whole = ingest(seeds, settings)
+    assert incremental.report.corpus.documents.select("id", "path", "sha256", "title").equals(
+        whole.documents.select("id", "path", "sha256", "title")
+    )
+
+
+def test_a_touched_file_is_hashed_not_parsed_and_an_edited_one_is_new(
+    seeds, settings, tmp_path, monkeypatch
+):
+    state = tmp_path / "state"
+    pipeline.check(seeds, state, settings)
+    first, second = sorted(seeds.iterdir())[:2]
+    st = first.stat()
+    os.utime(first, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    second.write_text(second.read_text(encoding="utf-8") + "\nتصحيح: عُدّل هذا الخبر.\n", "utf-8")
+    _age(second)
+    reads = Reads(monkeypatch)
+    result = pipeline.check(seeds, state, settings)
+    assert sorted(reads.hashed) == sorted([first.name, second.name])
+    assert reads.read == [second.name]
+    paths = dict(
+        zip(
+            result.report.corpus.documents["id"],
+            result.report.corpus.documents["path"],
+            strict=True,
+        )
+    )
+    assert [paths[d] for d in result.new_documents] == [second.name]
+    # the touched file's new stat is in the index: the next check reads nothing
+    later = Reads(monkeypatch)
+    pipeline.check(seeds, state, settings)
+    assert later.read == [] and later.hashed == []
+
+
+def test_moved_and_deleted_files(seeds, settings, tmp_path):
+    state = tmp_path / "state"
+    pipeline.check(seeds, state, settings)
+    names = sorted(p.name for p in seeds.iterdir())
+    (seeds / "sub").mkdir()
+    (seeds / names[0]).rename(seeds / "sub" / names[0])
+    (seeds / names[1]).unlink()
+    result = pipeline.check(seeds, state, settings)
+    assert result.new_documents == (), "a moved article is known by its content"
+    assert sorted(result.report.corpus.documents["path"]) == sorted([f"sub/{names[0]}", *names[2:]])
+    shutil.copy(SEEDS / ADDED, seeds / ADDED)
+    added = pipeline.check(seeds, state, settings)
+    paths = dict(
+        zip(added.report.corpus.documents["id"], added.report.corpus.documents["path"], strict=True)
+    )
+    assert [paths[d] for d in added.new_documents] == [ADDED]
+
+
+def _article(folder: Path, name: str, body: str, *, template: bool = True) -> None:
+    lines = ["---", f"outlet: {OUTLET}", f"title: خبر {name}", "---", body]
+    if template:
+        lines.append(TEMPLATE)
+    (folder / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _line(passages: pl.DataFrame, document: str, text: str) -> dict:
+    rows = passages.filter((pl.col("document") == document) & (pl.col("text") == text))
+    assert rows.height == 1, rows
+    return rows.row(0, named=True)
+
+
+def test_an_outlet_template_line_in_a_new_article_is_boilerplate(settings, tmp_path):
+    folder = tmp_path / "outlet"
+    folder.mkdir()
+    for i, body in enumerate(BODIES[:3]):
+        _article(folder, f"a{i}", body)
+    state = tmp_path / "state"
+    pipeline.check(folder, state, settings)
+    _article(folder, "new", BODIES[3])
+    result = pipeline.check(folder, state, settings)
+    (new,) = result.new_documents
+    row = _line(result.report.corpus.passages, new, TEMPLATE)
+    assert row["kind"] == "boilerplate"
+    assert row["reason"] == "repeated across this outlet's articles"
+    # as a full ingest of the folder classifies it
+    whole = ingest(folder, settings)
+    full_id = whole.documents.filter(pl.col("path") == "new.md")["id"].item()
+    assert _line(whole.passages, full_id, TEMPLATE)["reason"] == row["reason"]
+
+
+def test_a_line_only_the_new_article_has_stays_text(settings, tmp_path):
+    folder = tmp_path / "outlet"
+    folder.mkdir()
+    for i, body in enumerate(BODIES[:3]):
+        _article(folder, f"a{i}", body, template=False)
+    state = tmp_path / "state"
+    pipeline.check(folder, state, settings)
+    _article(folder, "new", BODIES[3])
+    result = pipeline.check(folder, state, settings)
+    (new,) = result.new_documents
+    assert _line(result.report.corpus.passages, new, TEMPLATE)["kind"] == "body"
+
+
+def test_a_changed_manifest_row_rereads_that_file(seeds, settings, tmp_path, monkeypatch):
+    state = tmp_path / "state"
+    manifest = tmp_path / "manifest.csv"
+    names = sorted(p.name for p in seeds.iterdir())
+    manifest.write_text(f"file,outlet\n{names[0]},وكالة أ\n", encoding="utf-8")
+    pipeline.check(seeds, state, settings, manifest=manifest)
+    manifest.write_text(f"file,outlet\n{names[0]},وكالة ب\n", encoding="utf-8")
+    reads = Reads(monkeypatch)
+    result = pipeline.check(seeds, state, settings, manifest=manifest)
+    assert reads.read == [names[0]]
+    outlets = dict(
+        zip(
+            result.report.corpus.documents["path"],
+            result.report.corpus.documents["outlet"],
+            strict=True,
+        )
+    )
+    assert outlets[names[0]] == "وكالة ب"
+
+
+def test_stored_copies_of_each_other_are_not_candidates_of_an_unrelated_new_article(
+    seeds, settings, tmp_path
+):
+    from dedupe.models import DuplicateGroup
+
+    near = SimpleNamespace(
+        groups=(
+            DuplicateGroup("g1", "near", ("d1", "d2"), 0.9),
+            DuplicateGroup("g2", "exact", ("d3", "d9"), 1.0),
+        )
+    )
+    vectors = pl.DataFrame(schema={"sha256": pl.String, "vector": pl.Array(pl.Float32, 2)})
+    id_of = {"s1": "d1", "s2": "d2", "s3": "d3", "s9": "d9"}
+    picked = pipeline._candidates(["d9"], {}, vectors, id_of, near, Settings())
+    assert picked == ["d3"]
+
+
+def test_nearest_stored_documents_are_candidates_above_a_floor_of_the_model():
+    """The floor is a cosine of the model's own scale: e5 (0.84..0.95) keeps 0.8 and above,
+    the static table (0.02..0.54) keeps far lower cosines, which are related for it."""
+    near = SimpleNamespace(groups=())
+    vectors = pl.DataFrame(
+        {
+            "sha256": ["s1", "s2", "s3"],
+            "vector": [[0.9, 0.43589], [0.5, 0.86603], [-1.0, 0.0]],  # cosines 0.9, 0.5, -1
+        },
+        schema={"sha256": pl.String, "vector": pl.Array(pl.Float32, 2)},
+    )
+    id_of = {"s1": "d1", "s2": "d2", "s3": "d3", "s9": "d9"}
+    new = {"d9": np.array([1.0, 0.0], dtype=np.float32)}
+    e5 = Settings()
+    static = Settings().for_model("static:x")
+    assert pipeline._candidates(["d9"], new, vectors, id_of, near, e5) == ["d1"]
+    assert pipeline._candidates(["d9"], new, vectors, id_of, near, static) == ["d1", "d2"]
