@@ -20,13 +20,14 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
-from dedupe.facts.dates import DateMention, extract_dates
+from dedupe.facts.dates import DateMention, extract_dates, scan_words
 from dedupe.facts.names import NameMention, extract_names
 from dedupe.facts.numbers import Quantity, extract_quantities
+from dedupe.facts.tokens import TokenFields, token_fields, vocabulary
 from dedupe.files import atomic_write
 from dedupe.models import Corpus, parse_published
 from dedupe.parallel import map_items
-from dedupe.text import normalize, sentence_spans, tokenize, vocabulary
+from dedupe.text import normalize, sentence_spans
 
 T = TypeVar("T")
 
@@ -263,18 +264,29 @@ def _document_facts(
     names: list[_Found] = []
     dates: list[_Found] = []
     quantities: list[_Found] = []
+    sentences: dict[tuple[int, int], list[tuple[int, int]]] = {}
+
+    def sentence(span: _Span, fact: object) -> tuple[int, int]:
+        found = sentences.get(span[:2])
+        if found is None:
+            found = sentences[span[:2]] = sentence_spans(text, span[0], span[1])
+        return _sentence_of(found, span, fact)
+
     for mention in extract_names(text, vocabulary(text)):
         k = bisect.bisect_right(starts, mention.start) - 1
         if k >= 0 and mention.end <= spans[k][1]:
-            names.append((spans[k][2], mention, "", _sentence(text, spans[k], mention)))
+            names.append((spans[k][2], mention, "", sentence(spans[k], mention)))
     for start, end, index in spans:
         chunk = text[start:end]
-        words = tokenize(chunk)
-        for d in extract_dates(chunk, when):
+        scanned = scan_words(chunk)
+        words: list | None = None
+        for d in extract_dates(chunk, when, words=scanned):
             shifted = replace(d, start=d.start + start, end=d.end + start)
+            if words is None:
+                words = [TokenFields._make(t) for t in token_fields(chunk)]
             action = _action(words, d.start, d.end)
-            dates.append((index, shifted, action, _sentence(text, (start, end, index), shifted)))
-        for q in extract_quantities(chunk):
+            dates.append((index, shifted, action, sentence((start, end, index), shifted)))
+        for q in extract_quantities(chunk, words=scanned):
             shifted_q = replace(
                 q,
                 start=q.start + start,
@@ -284,8 +296,7 @@ def _document_facts(
                 noun_start=q.noun_start + start if q.noun_start >= 0 else q.noun_start,
                 noun_end=q.noun_end + start if q.noun_end >= 0 else q.noun_end,
             )
-            sentence = _sentence(text, (start, end, index), shifted_q)
-            quantities.append((index, shifted_q, "", sentence))
+            quantities.append((index, shifted_q, "", sentence((start, end, index), shifted_q)))
     return names, dates, quantities
 
 
@@ -336,10 +347,13 @@ class _FactsCache:
         atomic_write(path, lambda h: pickle.dump(entries, h, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _sentence(text: str, span: tuple[int, int, int], fact: object) -> tuple[int, int]:
+def _sentence_of(
+    sentences: list[tuple[int, int]], span: tuple[int, int, int], fact: object
+) -> tuple[int, int]:
+    """The sentence of ``sentences`` (those of ``span``) that contains the fact's start."""
     start, end, _ = span
     f_start = getattr(fact, "start", start)
-    for s, e in sentence_spans(text, start, end):
+    for s, e in sentences:
         if s <= f_start < e:
             return s, e
     return start, end

@@ -285,9 +285,10 @@ _TOKEN = re.compile(
 _DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every word, and a frozen __init__ costs 4x
 class Word:
-    """A word, digit group or percent sign of a text, with its span and matching form."""
+    """A word, digit group or percent sign of a text, with its span and matching form
+    (read-only by convention)."""
 
     start: int
     end: int
@@ -318,8 +319,18 @@ def scan_words(text: str) -> list[Word]:
     words = []
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "ar"
-        words.append(Word(m.start(), m.end(), m.group(), normalize(m.group()), kind))
+        surface = m.group()
+        words.append(Word(m.start(), m.end(), surface, _normalize_word(surface), kind))
     return words
+
+
+_normalize_word = lru_cache(maxsize=1 << 18)(normalize)
+
+
+@lru_cache(maxsize=1 << 16)
+def _may_lead(norm: str) -> bool:
+    """True when some reading of a word (see :func:`variants`) can open a date expression."""
+    return any(rest in _ANY_LEAD for _, rest in variants(norm))
 
 
 @lru_cache(maxsize=65536)
@@ -472,9 +483,9 @@ class _Found:
 
 
 class _Scanner:
-    def __init__(self, text: str, published: date | None) -> None:
+    def __init__(self, text: str, published: date | None, words: list[Word] | None) -> None:
         self.text = text
-        self.words = scan_words(text)
+        self.words = scan_words(text) if words is None else words
         self.pub = published
         self.sentence_starts = [s for s, _ in sentence_spans(text)] or [0]
 
@@ -489,9 +500,7 @@ class _Scanner:
 
     def mention(self, i: int) -> tuple[DateMention, int] | None:
         word = self.words[i]
-        if word.kind == "sign" or (
-            word.kind != "digits" and not any(rest in _ANY_LEAD for _, rest in variants(word.norm))
-        ):
+        if word.kind == "sign" or (word.kind != "digits" and not _may_lead(word.norm)):
             return None
         start_word = i
         part = self.bare(i, _DAYPARTS, article=False)
@@ -959,16 +968,24 @@ def _is_future_verb(word: Word) -> bool:
     return False
 
 
-def extract_dates(text: str, published: datetime | date | None = None) -> list[DateMention]:
+def extract_dates(
+    text: str, published: datetime | date | None = None, *, words: list[Word] | None = None
+) -> list[DateMention]:
     """Return the date, weekday and relative-time mentions of ``text`` in order.
 
     ``published`` (a timezone-aware datetime is fine; its own local date is used) anchors
     relative words and bare weekdays; without it those keep ``earliest``/``latest`` as None.
+    ``words`` is ``scan_words(text)`` when the caller already has it.
     """
-    scanner = _Scanner(text, _local_date(published))
+    scanner = _Scanner(text, _local_date(published), words)
     mentions = []
     i = 0
-    while i < len(scanner.words):
+    n = len(scanner.words)
+    while i < n:
+        word = scanner.words[i]
+        if word.kind == "sign" or (word.kind != "digits" and not _may_lead(word.norm)):
+            i += 1  # what mention(i) would conclude at once
+            continue
         found = scanner.mention(i)
         if found is None:
             i += 1

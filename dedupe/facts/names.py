@@ -20,18 +20,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
 from dedupe.facts.dates import zipf
+from dedupe.facts.tokens import token_fields, vocabulary
 from dedupe.text import (
     ARABIC_LETTER,
     LATIN_LETTER,
     normalize,
     split_clitic,
     strip_marks,
-    tokenize,
-    vocabulary,
 )
 
 __all__ = [
@@ -211,6 +211,15 @@ _EN_STOP = frozenset(
     july august september october november december read share leave more about author
     """.split()
 )
+
+# Unions of the gazetteers above that are tested together, built once.
+_KNOWN_AFTER_CONJ = _TITLES | _SAID | _NAMING | _FUNCTION | _TEMPORAL | _ANONYMOUS | _PLACE_NOUNS
+_EN_NOT_NAME = _EN_STOP | _EN_TITLES | _EN_SAID
+_LOCATIVE_OR_PLACE = _LOCATIVE | _PLACE_NOUNS
+_LOCATIVE_OR_FUNCTION = _LOCATIVE | _FUNCTION
+_PARTICLES_OR_CONNECTORS = _PARTICLES | _CONNECTORS
+_ORG_OR_PLACE = _ORG_NOUNS | _PLACE_NOUNS
+_FIELD_OR_ORG = _FIELD_NOUNS | _ORG_NOUNS
 
 _RARE_ZIPF = 2.8  # below: rare enough in general Arabic text to suggest a transliterated name
 _COMMON_ZIPF = 5.3  # at or above: a function-like word, never part of a name unless a given name
@@ -411,7 +420,19 @@ def _after_letters(surface: str, count: int) -> int:
 # --- words of the text -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+class _Shape(NamedTuple):
+    """A word's fields that do not depend on where it stands (all :func:`_name_stem` reads)."""
+
+    stem: str
+    norm: str
+    prefix: str
+    latin: bool
+    cap: bool
+    tanween: bool
+    zipf: float
+
+
+@dataclass(slots=True)  # not frozen: built for every word, and a frozen __init__ costs 3x
 class _Word:
     token_start: int
     start: int  # after the proclitic
@@ -425,6 +446,8 @@ class _Word:
     cap: bool
     tanween: bool
     zipf: float
+    shape: _Shape  # the fields above that do not depend on the word's place in the text
+    name_stem: bool  # _shape_name_stem(shape, False), read for nearly every word
 
 
 def _frequency_split(bare: str) -> tuple[str, str]:
@@ -445,60 +468,89 @@ def _known_split(bare: str) -> tuple[str, str]:
     if bare[1] in "أإآ" and len(bare) >= 4:
         return bare[0], bare[1:]
     rest = _norm(bare[1:])
-    known = _TITLES | _SAID | _NAMING | _FUNCTION | _TEMPORAL | _ANONYMOUS | _PLACE_NOUNS
-    if rest in known or _title_base(rest) is not None:
+    if rest in _KNOWN_AFTER_CONJ or _title_base(rest) is not None:
         return bare[0], bare[1:]
     return "", bare
 
 
-def _article_form(bare: str, vocab: set[str]) -> bool:
-    """True when و/ف/ب/ك + ال really starts ``bare`` (والسلام), not a name (والدو، فالنتينا)."""
+def _article_form(bare: str, rest_in_vocab: bool | None) -> bool:
+    """True when و/ف/ب/ك + ال really starts ``bare`` (والسلام), not a name (والدو، فالنتينا);
+    ``rest_in_vocab``: whether the word from ال on is attested in the document."""
     rest = bare[bare.index("ال") :]
-    if _norm(rest) in vocab or _zipf_any(rest) >= 3.0:
+    if rest_in_vocab or _zipf_any(rest) >= 3.0:
         return True
     return len(rest) >= 5 and _zipf_any(rest) > _zipf_any(bare)
 
 
 def _words(text: str, vocab: set[str]) -> list[_Word]:
     words = []
-    for t in tokenize(text, vocab):
-        bare = strip_marks(t.surface)
-        arabic = bool(ARABIC_LETTER.match(bare))
-        latin = not arabic and bool(LATIN_LETTER.match(bare))
-        prefix_raw, stem = t.prefix, t.stem
-        if len(prefix_raw) > 2 and prefix_raw.endswith("ال") and not _article_form(bare, vocab):
-            prefix_raw, stem = "", _norm(bare)
-        if prefix_raw and "ال" not in prefix_raw and not prefix_raw.endswith("لل"):
-            rest_z, whole_z = _zipf_any(bare[len(prefix_raw) :]), _zipf_any(bare)
-            if whole_z >= 1.0 and whole_z > rest_z:
-                prefix_raw, stem = "", _norm(bare)
-        if arabic and not prefix_raw:
-            prefix_raw, rest = _known_split(bare)
-            if not prefix_raw:
-                prefix_raw, rest = _frequency_split(bare)
-            stem = _norm(rest)
-        prefix = _norm(prefix_raw)
-        start = t.start + _after_letters(t.surface, len(prefix_raw))
-        article_start = start
-        if prefix.endswith("ال"):
-            article_start = t.start + _after_letters(t.surface, len(prefix_raw) - 2)
+    for t_start, t_end, surface, norm, t_stem, t_prefix in token_fields(text, vocab):
+        rest_in_vocab = None
+        if len(t_prefix) > 2 and t_prefix.endswith("ال"):
+            bare = strip_marks(surface)
+            rest_in_vocab = _norm(bare[bare.index("ال") :]) in vocab
+        start, article_start, shape, name_stem = _word_shape(
+            surface, norm, t_prefix, t_stem, rest_in_vocab
+        )
         words.append(
             _Word(
-                token_start=t.start,
-                start=start,
-                article_start=article_start,
-                end=t.end,
-                surface=t.surface,
-                norm=t.norm,
-                stem=stem,
-                prefix=prefix,
-                latin=latin,
-                cap=latin and bare[:1].isupper(),
-                tanween=any(c in t.surface for c in "\u064b\u064c\u064d") or bare.endswith("ة"),
-                zipf=max(_zipf(bare[len(prefix_raw) :]), _zipf(stem)) if arabic else 0.0,
+                token_start=t_start,
+                start=t_start + start,
+                article_start=t_start + article_start,
+                end=t_end,
+                surface=surface,
+                norm=norm,
+                stem=shape.stem,
+                prefix=shape.prefix,
+                latin=shape.latin,
+                cap=shape.cap,
+                tanween=shape.tanween,
+                zipf=shape.zipf,
+                shape=shape,
+                name_stem=name_stem,
             )
         )
     return words
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_shape(
+    surface: str, norm: str, token_prefix: str, token_stem: str, rest_in_vocab: bool | None
+) -> tuple[int, int, _Shape, bool]:
+    """What :func:`_words` reads from one token, which depends on the document only through
+    whether the word after a و/ف/ب/ك + ال proclitic is attested in it (``rest_in_vocab``):
+    (start, article start, both relative to the token, the word's shape, and whether it could
+    be part of a name)."""
+    bare = strip_marks(surface)
+    arabic = bool(ARABIC_LETTER.match(bare))
+    latin = not arabic and bool(LATIN_LETTER.match(bare))
+    prefix_raw, stem = token_prefix, token_stem
+    if len(prefix_raw) > 2 and prefix_raw.endswith("ال") and not _article_form(bare, rest_in_vocab):
+        prefix_raw, stem = "", _norm(bare)
+    if prefix_raw and "ال" not in prefix_raw and not prefix_raw.endswith("لل"):
+        rest_z, whole_z = _zipf_any(bare[len(prefix_raw) :]), _zipf_any(bare)
+        if whole_z >= 1.0 and whole_z > rest_z:
+            prefix_raw, stem = "", _norm(bare)
+    if arabic and not prefix_raw:
+        prefix_raw, rest = _known_split(bare)
+        if not prefix_raw:
+            prefix_raw, rest = _frequency_split(bare)
+        stem = _norm(rest)
+    prefix = _norm(prefix_raw)
+    start = _after_letters(surface, len(prefix_raw))
+    article_start = start
+    if prefix.endswith("ال"):
+        article_start = _after_letters(surface, len(prefix_raw) - 2)
+    shape = _Shape(
+        stem=stem,
+        norm=norm,
+        prefix=prefix,
+        latin=latin,
+        cap=latin and bare[:1].isupper(),
+        tanween=any(c in surface for c in "\u064b\u064c\u064d") or bare.endswith("ة"),
+        zipf=max(_zipf(bare[len(prefix_raw) :]), _zipf(stem)) if arabic else 0.0,
+    )
+    return start, article_start, shape, _shape_name_stem(shape, False)
 
 
 _QUOTES = frozenset("\"“”«»„‟'‘’")
@@ -509,24 +561,41 @@ def _gaps(text: str, words: Sequence[_Word]) -> list[str]:
     kinds = []
     for a, b in pairwise(words):
         gap = text[a.end : b.token_start]
-        stripped = gap.strip()
-        unquoted = "".join(c for c in stripped if c not in _QUOTES)
-        if "\n" in gap:
-            kinds.append("break")
-        elif not stripped:
-            kinds.append("space")
-        elif unquoted in ("،", ","):
-            kinds.append("comma")
-        elif all(c in "()[]" or c.isspace() for c in gap):
-            kinds.append("bracket")
-        elif not unquoted:
-            kinds.append("quote")
-        elif unquoted == "-" and a.latin and b.latin:
-            kinds.append("hyphen")
-        else:
-            kinds.append("break")
+        kinds.append("space" if gap == " " else _gap_kind(gap, a.latin and b.latin))
     kinds.append("break")
     return kinds
+
+
+@lru_cache(maxsize=4096)
+def _gap_kind(gap: str, latin: bool) -> str:
+    """The kind of the separator ``gap`` between two words (``latin``: both are Latin)."""
+    stripped = gap.strip()
+    unquoted = "".join(c for c in stripped if c not in _QUOTES)
+    if "\n" in gap:
+        return "break"
+    if not stripped:
+        return "space"
+    if unquoted in ("،", ","):
+        return "comma"
+    if all(c in "()[]" or c.isspace() for c in gap):
+        return "bracket"
+    if not unquoted:
+        return "quote"
+    if unquoted == "-" and latin:
+        return "hyphen"
+    return "break"
+
+
+@lru_cache(maxsize=1 << 16)
+def _nisba_countries(stem: str, article: bool) -> tuple[str, ...]:
+    """The country names a nisba adjective may come from (الكينية → كينيا، كينييا)."""
+    for ending in ("يون", "يين", "يه", "ي"):
+        if ending == "ي" and not article:
+            continue  # a bare ي-word may be a name (كوفالسكي، ماري)
+        if stem.endswith(ending) and len(stem) - len(ending) >= 3:
+            base = stem[: -len(ending)]
+            return base + "ا", base + "يا"
+    return ()
 
 
 def _conj(w: _Word) -> bool:
@@ -561,6 +630,7 @@ def _title(w: _Word) -> tuple[str, bool] | None:
     return (base, True) if base is not None else None
 
 
+@lru_cache(maxsize=1 << 16)
 def _title_base(stem: str) -> str | None:
     """The title in a title word that carries a possessive pronoun (صهره، زوجته، مستشارها)."""
     for suffix in ("هما", "هم", "ها", "ه"):
@@ -588,10 +658,15 @@ def _name_stem(w: _Word, *, surname: bool = False) -> bool:
     With ``surname`` the word follows a given name with the article, so a nisba-shaped family
     name (الحلبي، التونسي) is allowed.
     """
+    return _shape_name_stem(w.shape, True) if surname else w.name_stem
+
+
+@lru_cache(maxsize=1 << 18)
+def _shape_name_stem(w: _Shape, surname: bool) -> bool:
     s = w.stem
     if w.latin:
         low = w.norm
-        return w.cap and len(s) >= 2 and low not in _EN_STOP | _EN_TITLES | _EN_SAID
+        return w.cap and len(s) >= 2 and low not in _EN_NOT_NAME
     if not s.isalpha() or not ARABIC_LETTER.match(s):
         return False
     if s in _PARTICLES or s in _GIVEN:
@@ -666,20 +741,15 @@ class _Doc:
         country names whose nisba adjective the text uses (كينيا next to الكينية)."""
         places = set()
         nisba = set()
+        last = len(self.words) - 1
         for i, w in enumerate(self.words):
             if w.latin:
                 continue
-            for ending in ("يون", "يين", "يه", "ي"):
-                if ending == "ي" and not _article(w):
-                    continue  # a bare ي-word may be a name (كوفالسكي، ماري)
-                if w.stem.endswith(ending) and len(w.stem) - len(ending) >= 3:
-                    base = w.stem[: -len(ending)]
-                    nisba.update({base + "ا", base + "يا"})
-                    break
-            if i + 1 == len(self.words) or self.gaps[i] != "space" or _prep(w):
-                continue
-            if w.stem not in _LOCATIVE | _PLACE_NOUNS or (w.stem in _TITLES and w.prefix):
+            nisba.update(_nisba_countries(w.stem, _article(w)))
+            if w.stem not in _LOCATIVE_OR_PLACE or (w.stem in _TITLES and w.prefix):
                 continue  # المحافظة: the governor more often than the province
+            if i == last or self.gaps[i] != "space" or _prep(w):
+                continue
             nxt = self.words[i + 1]
             if not nxt.prefix and not nxt.latin:
                 places.add(nxt.stem)
@@ -708,7 +778,7 @@ class _Doc:
                 if self.gaps[k - 1] != "hyphen" or words[k - 1].norm not in _EN_PARTICLES:
                     break
             ok = _plain_name(w)
-            if ok and out and out[-1] in joined and w.stem not in _PARTICLES | _CONNECTORS:
+            if ok and out and out[-1] in joined and w.stem not in _PARTICLES_OR_CONNECTORS:
                 break  # a definite surname ends the name (أحمد الصالح وغونار …)
             if not ok and not out:
                 if first_conj and _conj(w) and not _article(w) and not _prep(w):
@@ -736,13 +806,16 @@ class _Doc:
         """Read the first letter of word ``k`` as the conjunction و/ف."""
         w = self.words[k]
         bare = strip_marks(w.surface)
+        shape = w.shape._replace(stem=_norm(bare[1:]), prefix=_norm(bare[0]), zipf=_zipf(bare[1:]))
         self.words[k] = replace(
             w,
             start=w.token_start + _after_letters(w.surface, 1),
             article_start=w.token_start + _after_letters(w.surface, 1),
-            stem=_norm(bare[1:]),
-            prefix=_norm(bare[0]),
-            zipf=_zipf(bare[1:]),
+            stem=shape.stem,
+            prefix=shape.prefix,
+            zipf=shape.zipf,
+            shape=shape,
+            name_stem=_shape_name_stem(shape, False),
         )
 
     def extend(self, idx: list[int]) -> list[int]:
@@ -808,7 +881,7 @@ class _Doc:
         self, idx: Sequence[int], *, single_max: float = 4.5, pair_max: float = 4.5
     ) -> bool:
         words = self.words
-        core = [words[k] for k in idx if words[k].stem not in _PARTICLES | _CONNECTORS]
+        core = [words[k] for k in idx if words[k].stem not in _PARTICLES_OR_CONNECTORS]
         if not core:
             return False
         for w in core:
@@ -825,7 +898,7 @@ class _Doc:
         before = idx[0] - 1
         if before >= 0 and self.gaps[before] in ("space", "bracket", "quote"):
             prev = words[before]
-            if prev.stem in _ORG_NOUNS | _PLACE_NOUNS and not _article(prev):
+            if prev.stem in _ORG_OR_PLACE and not _article(prev):
                 return False
         if len(core) == 1:
             w = core[0]
@@ -872,7 +945,7 @@ def _title_head(doc: _Doc, i: int, title: tuple[str, bool]) -> bool:
             return False
         before = i - 1
         if before >= 0 and doc.gaps[before] == "space":
-            return doc.words[before].stem not in _LOCATIVE | _FUNCTION
+            return doc.words[before].stem not in _LOCATIVE_OR_FUNCTION
     return True
 
 
@@ -897,9 +970,7 @@ def _link_next(doc: _Doc, j: int, head_index: int) -> bool:
         return head is not None and head[0] in _REPRESENTATIVES and _article(nxt)
     if w.stem != "في":
         return False
-    return (_article(nxt) and not _conj(nxt)) or (
-        not nxt.prefix and nxt.stem in _FIELD_NOUNS | _ORG_NOUNS
-    )
+    return (_article(nxt) and not _conj(nxt)) or (not nxt.prefix and nxt.stem in _FIELD_OR_ORG)
 
 
 def _role_phrase(doc: _Doc, i: int) -> tuple[list[int], list[tuple[int, bool]], bool, bool]:
@@ -1190,7 +1261,7 @@ def _rare_cues(doc: _Doc, firm: Iterable[_Candidate]) -> list[_Candidate]:
         first = words[run[0]]
         prev = run[0] - 1
         if not _conj(first) and prev >= 0 and gaps[prev] == "space":
-            if words[prev].stem in _LOCATIVE | _PLACE_NOUNS:
+            if words[prev].stem in _LOCATIVE_OR_PLACE:
                 continue
         trimmed = doc.trim(run)
         name = doc.choose(trimmed, from_end=True)
@@ -1245,6 +1316,10 @@ def _repeated_cues(doc: _Doc, accepted: Iterable[_Candidate]) -> list[_Candidate
         surnames.add(forms[-1])
         if len(forms) >= 2:
             given.add(forms[0])
+    by_skeleton: dict[str, list[str]] = {}
+    for s in surnames:
+        if not s.startswith("ال"):
+            by_skeleton.setdefault(skeleton(s), []).append(s)
     found: list[_Candidate] = []
     for i, w in enumerate(words):
         if i in taken or (w.latin and not w.cap):
@@ -1257,7 +1332,7 @@ def _repeated_cues(doc: _Doc, accepted: Iterable[_Candidate]) -> list[_Candidate
             continue
         near = False
         if form not in surnames:
-            near = not definite and _near_repeat(w, surnames)
+            near = not definite and _near_repeat(w, by_skeleton)
             if not near:
                 continue
         if definite:
@@ -1282,16 +1357,12 @@ def _repeated_cues(doc: _Doc, accepted: Iterable[_Candidate]) -> list[_Candidate
     return found
 
 
-def _near_repeat(w: _Word, surnames: Iterable[str]) -> bool:
-    """True for a rare word spelled like one of ``surnames`` up to transliteration."""
+def _near_repeat(w: _Word, by_skeleton: dict[str, list[str]]) -> bool:
+    """True for a rare word spelled like one of the surnames (without the article, grouped by
+    :func:`skeleton`) up to transliteration."""
     if w.latin or w.zipf >= _RARE_ZIPF or not _name_stem(w):
         return False
-    key = skeleton(w.stem)
-    return any(
-        skeleton(s) == key and name_similarity(w.stem, s) >= 0.9
-        for s in surnames
-        if not s.startswith("ال")
-    )
+    return any(name_similarity(w.stem, s) >= 0.9 for s in by_skeleton.get(skeleton(w.stem), ()))
 
 
 def _token_form(w: _Word, joined: bool) -> str:

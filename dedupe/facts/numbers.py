@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from dedupe.facts.dates import WEEKDAYS, Word, clitic_start, lookup, month_at, scan_words, zipf
 from dedupe.facts.dates import joined as _joined
-from dedupe.text import normalize, normalize_with_offsets, strip_marks, vocabulary
+from dedupe.facts.tokens import vocabulary
+from dedupe.text import normalize, normalize_with_offsets, strip_marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +343,7 @@ _MAX_PLAIN_DIGITS = 9
 _PRONOUNS = frozenset({"ها", "هم", "هما", "هن", "ه", "نا", "ني", "ك", "كم"})
 _CARDINALS = frozenset(_UNITS) | frozenset(_TEN) | frozenset(_TENS)
 _AND_FRACTIONS = frozenset("و" + f for f in _FRACTIONS)
+_ORDINAL_WORDS = frozenset(_ORDINALS) | frozenset(_ORDINAL_TEEN_ONE)
 _TWO = frozenset({"اثنين", "اثنان", "اثنتين", "اثنتان"})
 
 
@@ -564,8 +566,12 @@ def _dual_prefix(word: Word) -> str | None:
     """
     if word.kind != "ar":
         return None
-    surface = strip_marks(word.text)
-    norm = word.norm
+    return _dual_prefix_of(word.text, word.norm)
+
+
+@lru_cache(maxsize=1 << 16)
+def _dual_prefix_of(text: str, norm: str) -> str | None:
+    surface = strip_marks(text)
     readings = [("", norm)] + [
         (p, norm[len(p) :])
         for p in (*_ARTICLE_PREFIXES, "و", "ف", "ب", "ل")
@@ -593,6 +599,40 @@ def _dual_prefix(word: Word) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
+def _may_count(norm: str) -> bool:
+    """False when no reader of :meth:`_Reader.quantity` can start at an Arabic word with the
+    matching form ``norm``, unless a fraction follows it (ساعة ونصف): it is not واحد, not a
+    number word, not a dual-shaped word, not a definite ordinal or cardinal."""
+    word = Word(0, len(norm), norm, norm, "ar")
+    return (
+        norm in ("واحد", "واحده")
+        or _word_number(word, first=True) is not None
+        or norm.endswith(("ين", "ان"))
+        or lookup(word, _ORDINAL_WORDS, article=True) is not None
+        or lookup(word, _CARDINALS, article=True) is not None
+    )
+
+
+_NOUN, _NOT_NOUN, _MAYBE_MONTH = "noun", "not a noun", "a noun unless it names a month"
+
+
+@lru_cache(maxsize=1 << 16)
+def _noun_word(kind: str, norm: str) -> str:
+    """What :meth:`_Reader.is_noun` can tell from a word alone; a month name needs its
+    neighbour (كانون الثاني), so an Arabic noun-like word is only a noun unless it is one."""
+    if kind == "latin":
+        return _NOUN if norm not in _EN_STOPWORDS and norm not in _EN_UNITS else _NOT_NOUN
+    if kind != "ar" or _is(norm, _STOPWORDS):
+        return _NOT_NOUN
+    if norm[:1] in ("و", "ف") and norm[1:] in _STOPWORDS:
+        return _NOT_NOUN
+    word = Word(0, len(norm), norm, norm, kind)
+    if _word_number(word, first=True) is not None or _is_pronoun_suffixed(norm):
+        return _NOT_NOUN
+    return _NOT_NOUN if lookup(word, WEEKDAYS, article=True) else _MAYBE_MONTH
+
+
 def _masculine_dual(word: str) -> bool:
     """حارسين، طبيبين: a frequent singular with no attested sound plural (حارسون) and a form
     much rarer than the singular (so names such as شاهين or حسنين stay names)."""
@@ -605,9 +645,9 @@ def _masculine_dual(word: str) -> bool:
 class _Reader:
     """Walks the words of one text and reads quantities at given positions."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, words: list[Word] | None = None) -> None:
         self.text = text
-        self.words = scan_words(text)
+        self.words = scan_words(text) if words is None else words
         self._vocabulary: set[str] | None = None
 
     def proclitic(self, i: int) -> str:
@@ -755,15 +795,10 @@ class _Reader:
         if not 0 <= i < len(self.words):
             return False
         word = self.words[i]
-        if word.kind == "latin":
-            return word.norm not in _EN_STOPWORDS and word.norm not in _EN_UNITS
-        if word.kind != "ar" or _is(word.norm, _STOPWORDS):
-            return False
-        if word.norm[:1] in ("و", "ف") and word.norm[1:] in _STOPWORDS:
-            return False
-        if _word_number(word, first=True) is not None or _is_pronoun_suffixed(word.norm):
-            return False
-        return not (lookup(word, WEEKDAYS, article=True) or month_at(self.text, self.words, i))
+        noun = _noun_word(word.kind, word.norm)
+        if noun == _MAYBE_MONTH:
+            return not month_at(self.text, self.words, i)
+        return noun == _NOUN
 
     def noun_after(self, j: int) -> tuple[int, int] | None:
         """(first, next) word indexes of the noun phrase at ``j``: the noun and one adjective."""
@@ -939,7 +974,7 @@ class _Reader:
 
     def ordinal(self, i: int) -> tuple[Quantity, int] | None:
         """اليوم الثالث، للمرة الحادية عشرة: a definite ordinal after its noun."""
-        hit = lookup(self.words[i], _ORDINALS.keys() | _ORDINAL_TEEN_ONE.keys(), article=True)
+        hit = lookup(self.words[i], _ORDINAL_WORDS, article=True)
         if hit is None or not self.joined(i - 1, i):
             return None
         if lookup(self.words[i - 1], {"كانون", "تشرين"}) or not self.is_noun(i - 1):
@@ -1143,14 +1178,24 @@ class _Reader:
         return set()
 
 
-def extract_quantities(text: str) -> list[Quantity]:
+def extract_quantities(text: str, *, words: list[Word] | None = None) -> list[Quantity]:
     """Return the quantities of ``text`` in order: each figure with the noun it counts and the
     qualifiers that keep unlike figures apart (approximate, bound, updated, original/revised,
-    killed/injured, duration, ordinal, year, percent)."""
-    reader = _Reader(text)
+    killed/injured, duration, ordinal, year, percent). ``words`` is ``scan_words(text)`` when
+    the caller already has it."""
+    reader = _Reader(text, words)
     out: list[Quantity] = []
     i = 0
-    while i < len(reader.words):
+    n = len(reader.words)
+    while i < n:
+        word = reader.words[i]
+        if word.kind == "sign" or (
+            word.kind == "ar"
+            and not _may_count(word.norm)
+            and (i + 1 == n or reader.words[i + 1].norm not in _AND_FRACTIONS)
+        ):
+            i += 1  # what quantity(i) would conclude at once
+            continue
         quantity, nxt = reader.quantity(i)
         if quantity is not None:
             out.append(quantity)
