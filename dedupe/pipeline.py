@@ -16,6 +16,7 @@ import polars as pl
 from dedupe import __version__
 from dedupe.baseline import Baseline, filter_findings, load_baseline, write_baseline
 from dedupe.cluster import (
+    Clustering,
     PassageUnits,
     cluster_events,
     passage_texts,
@@ -89,13 +90,7 @@ def _run(
     near = find_duplicates(corpus, settings)
     embedder = make_embedder(settings, progress=progress, texts=passage_texts(corpus))
     settings = settings.for_model(embedder.model_id)
-    clustering = cluster_events(corpus, embedder, settings, near.representative)
-    findings = find_inconsistencies(
-        corpus,
-        clustering,
-        extract_facts(corpus, cache_dir=cache_path(settings)),
-        settings.align_threshold,
-    )
+    clustering, findings = _events_and_findings(corpus, embedder, settings, near)
     meta = _meta(settings, embedder, near.params, folder)
     return Report(
         corpus=corpus,
@@ -104,6 +99,20 @@ def _run(
         findings=findings,
         meta=meta,
     )
+
+
+def _events_and_findings(
+    corpus: Corpus, embedder: Embedder, settings: Settings, near: NearDuplicates
+) -> tuple[Clustering, tuple[Finding, ...]]:
+    """Return the events of ``corpus`` (copies counted once) and the discrepancies in them."""
+    clustering = cluster_events(corpus, embedder, settings, near.representative)
+    findings = find_inconsistencies(
+        corpus,
+        clustering,
+        extract_facts(corpus, cache_dir=cache_path(settings)),
+        settings.align_threshold,
+    )
+    return clustering, findings
 
 
 def _meta(
@@ -369,13 +378,7 @@ def _check(
     new_vectors = document_vectors(new_units)
     candidates = _candidates(new_ids, new_vectors, old.vectors, id_of, near, settings)
     work = _with_stored_text(subset(corpus, [*new_ids, *candidates]), old, scan.parsed)
-    clustering = cluster_events(work, embedder, settings, near.representative)
-    findings = find_inconsistencies(
-        work,
-        clustering,
-        extract_facts(work, cache_dir=cache_path(settings)),
-        settings.align_threshold,
-    )
+    clustering, findings = _events_and_findings(work, embedder, settings, near)
     fresh = set(new_ids)
     findings = tuple(f for f in findings if fresh & {d for v in f.values for d in v.documents})
     remaining, suppressed = filter_findings(findings, baseline or Baseline())
