@@ -24,9 +24,10 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
 from dedupe.embed import Embedder
+from dedupe.facts.tokens import token_fields
 from dedupe.models import Corpus, Event, PassageRef, parse_published
 from dedupe.settings import Settings
-from dedupe.text import _WORD, ARABIC_LETTER, _forms, split_clitic, vocabulary
+from dedupe.text import ARABIC_LETTER, _forms, vocabulary
 
 MIN_PASSAGE_WORDS = 5
 EDGE_FLOOR = 0.25  # pairs scoring below this are not kept at all
@@ -110,21 +111,11 @@ def _script(text: str) -> str:
 def _terms(text: str, vocab: set[str] | None) -> list[tuple[str, str]]:
     """Return (stem, surface without marks or proclitic) for each word of ``text``: the
     tokens' ``stem`` and light form (see :func:`dedupe.text.tokenize`), without building
-    tokens or offsets."""
-    out = []
-    for surface in _WORD.findall(text):
-        if not surface.strip("_"):
-            continue
-        bare, norm, arabic = _forms(surface)
-        if not bare:
-            continue
-        if arabic:
-            prefix, stem = split_clitic(bare, vocab)
-            if prefix:
-                out.append((_forms(stem)[1], bare[len(prefix) :]))
-                continue
-        out.append((norm, bare))
-    return out
+    tokens."""
+    return [
+        (stem, _forms(surface)[0][len(prefix) :])
+        for _, _, surface, _, stem, prefix in token_fields(text, vocab)
+    ]
 
 
 def _lexical(
