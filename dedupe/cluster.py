@@ -19,9 +19,8 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, triu
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import squareform
 
 from dedupe.embed import Embedder
 from dedupe.facts.tokens import token_fields
@@ -34,6 +33,7 @@ EDGE_FLOOR = 0.25  # pairs scoring below this are not kept at all
 MAX_COMPONENT = 4000  # average-link runs on dense matrices of at most this size
 ALL_PAIRS_DOCS = 400  # below this many documents every cross-document pair is scored
 NEIGHBOURS = 40  # above it, each document is compared with its nearest neighbours only
+PAIR_SCHEMA = {"i": pl.Int32, "j": pl.Int32, "score": pl.Float64}  # score_all's frame
 
 
 @lru_cache(maxsize=200_000)
@@ -276,8 +276,9 @@ def _document_pairs(units: PassageUnits) -> list[tuple[str, str]]:
 
 def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) -> pl.DataFrame:
     """Return every passage pair from different documents (and, with ``within``, from the same
-    document) scoring at least EDGE_FLOOR: columns i, j (row numbers), cosine, lexical,
-    anchors, score."""
+    document) scoring at least EDGE_FLOOR: columns i, j (row numbers) and score. The signals
+    behind a score are :func:`pair_signals` (one pair at a time): at 100,000 articles there
+    are tens of millions of pairs, so only what clustering reads is kept."""
     groups = units.frame["group"].to_list()
     rows_of: dict[str, list[int]] = {}
     for row, g in enumerate(groups):
@@ -316,28 +317,11 @@ def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) 
             continue
         out.append(
             pl.DataFrame(
-                {
-                    "i": ia[x],
-                    "j": ib[y],
-                    "cosine": cos[x, y],
-                    "lexical": lex[x, y],
-                    "anchors": anchor[x, y],
-                    "score": score[x, y],
-                }
+                {"i": ia[x].astype(np.int32), "j": ib[y].astype(np.int32), "score": score[x, y]},
+                schema=PAIR_SCHEMA,
             )
         )
-    if not out:
-        return pl.DataFrame(
-            schema={
-                "i": pl.Int64,
-                "j": pl.Int64,
-                "cosine": pl.Float32,
-                "lexical": pl.Float32,
-                "anchors": pl.Float64,
-                "score": pl.Float64,
-            }
-        )
-    return pl.concat(out, how="vertical_relaxed")
+    return pl.concat(out) if out else score_all_empty()
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,39 +458,40 @@ def _continue_discourse(
         members[eid] = sorted(set(members[eid]))
 
 
-def _best_scores(pairs: pl.DataFrame, n: int) -> dict[int, dict[int, float]]:
-    best: dict[int, dict[int, float]] = {}
-    for a, b, v in pairs.select("i", "j", "score").iter_rows():
-        best.setdefault(a, {})[b] = v
-        best.setdefault(b, {})[a] = v
-    return best
+def _best_scores(pairs: pl.DataFrame, n: int) -> csr_matrix:
+    """Return the pair scores as a symmetric n × n sparse matrix (row r: r's scored partners).
+    A pair scored twice keeps its last score."""
+    last = pairs.select(
+        pl.min_horizontal("i", "j").alias("a"), pl.max_horizontal("i", "j").alias("b"), "score"
+    ).unique(subset=["a", "b"], keep="last")
+    a = last["a"].to_numpy()
+    b = last["b"].to_numpy()
+    v = last["score"].to_numpy()
+    return csr_matrix(
+        (np.concatenate([v, v]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+    )
 
 
 def _attach(
     aligned: list[int],
     groups: list[str],
     rows_of_group: dict[str, list[int]],
-    best: dict[int, dict[int, float]],
+    best: csr_matrix,
     threshold: float,
 ) -> list[int]:
     """Return ``aligned`` plus the other passages of the event's documents that report it too:
     those whose mean score against the event's passages in other documents reaches
     ``threshold``."""
     members = set(aligned)
-    inside = set(aligned)
-    per_group: dict[str, int] = {}
-    for r in aligned:
-        per_group[groups[r]] = per_group.get(groups[r], 0) + 1
-    for g, count in per_group.items():
-        others = len(aligned) - count
-        if not others:
+    inside = np.asarray(aligned)
+    inside_group = np.asarray([groups[r] for r in aligned])
+    for g in dict.fromkeys(inside_group.tolist()):
+        others = inside[inside_group != g]
+        candidates = [r for r in rows_of_group[g] if r not in members]
+        if not others.size or not candidates:
             continue
-        for row in rows_of_group[g]:
-            if row in members:
-                continue
-            total = sum(v for o, v in best.get(row, {}).items() if o in inside and groups[o] != g)
-            if total / others >= threshold:
-                members.add(row)
+        means = np.asarray(best[candidates][:, others].sum(axis=1)).ravel() / others.size
+        members.update(r for r, m in zip(candidates, means, strict=True) if m >= threshold)
     return sorted(members)
 
 
@@ -552,7 +537,7 @@ def _merge_facets(
 
 def score_all_empty() -> pl.DataFrame:
     """Return an empty pair frame."""
-    return pl.DataFrame(schema={"i": pl.Int64, "j": pl.Int64, "score": pl.Float64})
+    return pl.DataFrame(schema=PAIR_SCHEMA)
 
 
 def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[int]]:
@@ -602,13 +587,14 @@ def _link_parts(
             else:  # linked by pairs scoring 1.0: one group as it is
                 clusters.append(rows.tolist())
             continue
-        local[rows] = np.arange(len(rows))
-        sim = np.zeros((len(rows), len(rows)))
-        sim[local[pi], local[pj]] = ps
-        sim[local[pj], local[pi]] = ps
-        dist = 1.0 - sim
-        np.fill_diagonal(dist, 0.0)
-        tree = linkage(squareform(dist, checks=False), method="average")
+        m = len(rows)
+        local[rows] = np.arange(m)
+        a = np.minimum(local[pi], local[pj])
+        b = np.maximum(local[pi], local[pj])
+        # the condensed distance matrix, written directly: a dense m × m one is 8 m² bytes
+        condensed = np.ones(m * (m - 1) // 2)
+        condensed[m * a - a * (a + 1) // 2 + b - a - 1] = 1.0 - ps
+        tree = linkage(condensed, method="average")
         flat = fcluster(tree, t=1.0 - threshold, criterion="distance")
         for lab in np.unique(flat):
             members = rows[flat == lab]
@@ -636,19 +622,19 @@ def _split_component(
     return _link_parts(labels, i, j, s, threshold, split=False)
 
 
-def _within(rows: list[int], best: dict[int, dict[int, float]]) -> dict[int, float]:
+def _within(rows: list[int], best: csr_matrix) -> dict[int, float]:
     """Return each row's summed score against the other rows (pairs inside the group)."""
-    inside = set(rows)
-    return {r: sum(v for o, v in best.get(r, {}).items() if o in inside) for r in rows}
+    totals = np.asarray(best[rows][:, rows].sum(axis=1)).ravel()
+    return dict(zip(rows, totals.tolist(), strict=True))
 
 
-def _cohesion(rows: list[int], best: dict[int, dict[int, float]]) -> float:
-    inside = set(rows)
-    scores = [v for r in rows for o, v in best.get(r, {}).items() if o in inside and o > r]
-    return sum(scores) / len(scores) if scores else 0.0
+def _cohesion(rows: list[int], best: csr_matrix) -> float:
+    """Return the mean score of the scored pairs inside ``rows``."""
+    inside = triu(best[rows][:, rows], k=1)
+    return float(inside.data.mean()) if inside.nnz else 0.0
 
 
-def _label(units: PassageUnits, rows: list[int], best: dict[int, dict[int, float]]) -> str:
+def _label(units: PassageUnits, rows: list[int], best: csr_matrix) -> str:
     totals = _within(rows, best)
     best = max(rows, key=lambda r: (totals[r], -r))
     text = " ".join(units.frame["text"][best].split())

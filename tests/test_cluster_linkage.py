@@ -1,0 +1,88 @@
+"""The clustering's sparse bookkeeping against plain dense references on random score graphs."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+
+from dedupe.cluster import (
+    PAIR_SCHEMA,
+    _attach,
+    _average_link,
+    _best_scores,
+    _cohesion,
+    _within,
+)
+
+
+def random_pairs(seed: int, n: int, density: float) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    i, j = np.triu_indices(n, k=1)
+    keep = rng.random(i.size) < density
+    i, j = i[keep], j[keep]
+    flip = rng.random(i.size) < 0.5  # score_all writes pairs either way round
+    i, j = np.where(flip, j, i), np.where(flip, i, j)
+    score = rng.uniform(0.25, 1.0, i.size)
+    return pl.DataFrame({"i": i, "j": j, "score": score}, schema=PAIR_SCHEMA)
+
+
+def dense_average_link(n: int, pairs: pl.DataFrame, threshold: float) -> set[frozenset[int]]:
+    """Average link on the full dense distance matrix (unscored pairs at distance 1)."""
+    sim = np.zeros((n, n))
+    for a, b, v in pairs.iter_rows():
+        sim[a, b] = sim[b, a] = v
+    dist = 1.0 - sim
+    np.fill_diagonal(dist, 0.0)
+    flat = fcluster(linkage(squareform(dist), "average"), t=1.0 - threshold, criterion="distance")
+    return {frozenset(np.flatnonzero(flat == k).tolist()) for k in np.unique(flat)}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_average_link_matches_the_dense_computation(seed: int) -> None:
+    n = 80
+    pairs = random_pairs(seed, n, density=0.08)
+    ours = {frozenset(c) for c in _average_link(n, pairs, threshold=0.5)}
+    reference = {c for c in dense_average_link(n, pairs, 0.5) if len(c) > 1}
+    assert ours == reference
+    assert ours  # the graphs are dense enough to link something
+
+
+def test_best_scores_within_cohesion_and_attach_match_plain_sums() -> None:
+    n = 40
+    pairs = random_pairs(7, n, density=0.3)
+    score = {frozenset((a, b)): v for a, b, v in pairs.iter_rows()}
+    best = _best_scores(pairs, n)
+    assert best.nnz == 2 * len(score)
+    rows = [3, 17, 5, 29, 11, 0]
+    within = _within(rows, best)
+    for r in rows:
+        expected = sum(score.get(frozenset((r, o)), 0.0) for o in rows if o != r)
+        assert within[r] == pytest.approx(expected)
+    inside = [
+        score[frozenset((a, b))] for a in rows for b in rows if a < b and frozenset((a, b)) in score
+    ]
+    assert _cohesion(rows, best) == pytest.approx(sum(inside) / len(inside))
+    assert _cohesion([0], best) == 0.0
+
+    # attach: the other rows of a document join when their mean score against the event's
+    # rows in other documents reaches the threshold
+    groups = [f"d{r % 4}" for r in range(n)]
+    rows_of_group: dict[str, list[int]] = {}
+    for r, g in enumerate(groups):
+        rows_of_group.setdefault(g, []).append(r)
+    aligned = [0, 1, 2, 3]
+    for threshold in (0.1, 0.3, 0.5):
+        expected = set(aligned)
+        for r in range(n):
+            if r in aligned:
+                continue
+            others = [o for o in aligned if groups[o] != groups[r]]
+            total = sum(score.get(frozenset((r, o)), 0.0) for o in others)
+            if total / len(others) >= threshold:
+                expected.add(r)
+        got = _attach(aligned, groups, rows_of_group, best, threshold)
+        assert set(got) == expected
+    assert len(_attach(aligned, groups, rows_of_group, best, 0.1)) > len(aligned)
