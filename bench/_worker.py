@@ -13,10 +13,12 @@ import cProfile
 import functools
 import io
 import json
+import os
 import pstats
 import random
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -35,6 +37,18 @@ from dedupe.settings import Settings  # noqa: E402
 def rss_mib() -> float:
     """Return this process's peak RSS so far, in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+_PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def current_rss_mib() -> float:
+    """Return this process's resident memory now, in MiB (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE_MIB
+    except OSError:
+        return 0.0
 
 
 # --- stage timers -------------------------------------------------------------------------
@@ -85,28 +99,59 @@ STAGES: list[tuple[str, str, str]] = [
 
 
 class Timers:
-    """Inclusive wall-clock timers installed around library functions (no library edits)."""
+    """Inclusive wall-clock timers installed around library functions (no library edits), with
+    each stage's peak resident memory: a sampling thread reads this process's RSS every
+    ``interval`` seconds while any stage runs (worker processes are not included)."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = 0.05) -> None:
         self.seconds: dict[str, float] = {}
         self.calls: dict[str, int] = {}
+        self.peak: dict[str, float] = {}  # MiB, highest RSS seen while the stage ran
+        self.growth: dict[str, float] = {}  # MiB, that peak minus the RSS when it started
         self.missing: list[str] = []  # functions not found in this version of the library
+        self._active: dict[str, list[float]] = {}  # label → [rss at entry, max rss]
+        self._lock = threading.Lock()
+        self._interval = interval
+        self._sampler: threading.Thread | None = None
+
+    def _sample(self) -> None:
+        while True:
+            time.sleep(self._interval)
+            now = current_rss_mib()
+            with self._lock:
+                for mark in self._active.values():
+                    mark[1] = max(mark[1], now)
 
     def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
+            nested = label in self._active  # a recursive call: the outer one measures
+            if not nested:
+                rss = current_rss_mib()
+                with self._lock:
+                    self._active[label] = [rss, rss]
             start = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
                 self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - start
                 self.calls[label] = self.calls.get(label, 0) + 1
+                if not nested:
+                    end = current_rss_mib()
+                    with self._lock:
+                        entry, high = self._active.pop(label)
+                    high = max(high, end)
+                    self.peak[label] = max(self.peak.get(label, 0.0), high)
+                    self.growth[label] = max(self.growth.get(label, 0.0), high - entry)
 
         return timed
 
     def install(self, stages: Iterable[tuple[str, str, str]] = STAGES) -> None:
         import importlib
 
+        if self._sampler is None:
+            self._sampler = threading.Thread(target=self._sample, daemon=True)
+            self._sampler.start()
         for module_name, attribute, label in stages:
             module = importlib.import_module(module_name)
             if "." in attribute:
@@ -128,7 +173,13 @@ class Timers:
 
     def report(self) -> list[dict[str, Any]]:
         return [
-            {"stage": label, "seconds": self.seconds[label], "calls": self.calls[label]}
+            {
+                "stage": label,
+                "seconds": self.seconds[label],
+                "calls": self.calls[label],
+                "peak_mib": round(self.peak.get(label, 0.0), 1),
+                "growth_mib": round(self.growth.get(label, 0.0), 1),
+            }
             for _, _, label in STAGES
             if label in self.seconds
         ]

@@ -592,20 +592,31 @@ def _nested(label: str) -> bool:
 
 
 def stage_table(stages: list[dict[str, Any]], total: float) -> list[str]:
+    memory = any("peak_mib" in s for s in stages)  # results of older workers have no memory
     rows = [
-        "| stage | seconds | share of the run | calls |",
-        "|---|---:|---:|---:|",
+        "| stage | seconds | share of the run | calls |"
+        + (" peak MiB | grew MiB |" if memory else ""),
+        "|---|---:|---:|---:|" + ("---:|---:|" if memory else ""),
     ]
     for s in stages:
         label = s["stage"]
         name = f"&nbsp;&nbsp;↳ {label}" if _nested(label) else f"**{label}**"
-        rows.append(
-            f"| {name} | {fmt(s['seconds'], 2)} | {pct(s['seconds'] / total)} | {s['calls']:,} |"
-        )
+        row = f"| {name} | {fmt(s['seconds'], 2)} | {pct(s['seconds'] / total)} | {s['calls']:,} |"
+        if memory:
+            row += f" {fmt(s.get('peak_mib'), 0)} | {fmt(s.get('growth_mib'), 0)} |"
+        rows.append(row)
     other = total - sum(s["seconds"] for s in stages if not _nested(s["stage"]))
-    rows.append(f"| (the rest) | {fmt(other, 2)} | {pct(other / total)} | |")
-    rows.append(f"| **total** | {fmt(total, 2)} | 100 % | |")
+    blank = " | |" if memory else ""
+    rows.append(f"| (the rest) | {fmt(other, 2)} | {pct(other / total)} | |{blank}")
+    rows.append(f"| **total** | {fmt(total, 2)} | 100 % | |{blank}")
     return rows
+
+
+STAGE_MEMORY = (
+    "*Peak MiB* is the highest resident memory of the benchmark process seen while the stage ran "
+    "(sampled every 50 ms; worker processes not included); *grew MiB* is that peak minus the "
+    "resident memory when the stage started (the largest over its calls)."
+)
 
 
 def write_results(b: Bench, path: Path) -> None:
@@ -908,7 +919,7 @@ def _check_section(rec: dict[str, Any]) -> list[str]:
         row(f"check {new} new against {n:,} stored", check, new),
         row(f"full `run` over {n + new:,} (**baseline**)", full, "—"),
         "",
-        f"Check {new} new against {n:,} stored, stages:",
+        f"Check {new} new against {n:,} stored, stages. {STAGE_MEMORY}",
         "",
         *stage_table(check.result["stages"], check.result["seconds"]),
         "",
@@ -925,7 +936,7 @@ def _profile_section(rec: dict[str, Any]) -> list[str]:
         "Inclusive wall-clock timers wrapped around the library's stage functions by the "
         "benchmark process (no library change); indented rows are parts of the row above "
         "them. Near-duplicate shingles and facts of large inputs are computed in worker processes, "
-        "so their time shows only in the parent's totals.",
+        "so their time shows only in the parent's totals. " + STAGE_MEMORY,
         "",
         *stage_table(cold.result["stages"], cold.result["seconds"]),
         "",
