@@ -5,8 +5,9 @@ Stages do not know who runs them; this module is the only place that wires them 
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -382,7 +383,9 @@ def _check(
     fresh = set(new_ids)
     findings = tuple(f for f in findings if fresh & {d for v in f.values for d in v.documents})
     remaining, suppressed = filter_findings(findings, baseline or Baseline())
-    state = _updated_state(old, scan, new_ids, near, new_vectors, findings, clustering.events)
+    state = _updated_state(
+        old, scan, new_ids, near, new_vectors, findings, clustering.events, reclustered=work
+    )
     store.save(state)
 
     meta = _meta(settings, embedder, near.params, folder)
@@ -519,7 +522,12 @@ def _updated_state(
     new_vectors: dict[str, np.ndarray],
     findings: Sequence[Finding],
     new_events: Sequence[Event],
+    *,
+    reclustered: Corpus | None = None,
 ) -> StateData:
+    """Return the state after a check: the new articles' rows added to the stored ones. Events
+    are merged by :func:`merged_events` (``reclustered``: the new articles and their
+    candidates)."""
     corpus = scan.corpus
     sha_of = dict(zip(corpus.documents["id"], corpus.documents["sha256"], strict=True))
     rows = (
@@ -561,14 +569,6 @@ def _updated_state(
         },
         schema={"sha256": pl.String, "vector": dim},
     )
-    events = pl.DataFrame(
-        {
-            "id": [e.id for e in new_events],
-            "label": [e.label for e in new_events],
-            "documents": [[sha_of[d] for d in e.documents] for e in new_events],
-        },
-        schema={"id": pl.String, "label": pl.String, "documents": pl.List(pl.String)},
-    )
     return StateData(
         documents=documents,
         signatures=pl.concat([old.signatures, sig_rows]).unique(
@@ -580,11 +580,49 @@ def _updated_state(
         findings=pl.concat([old.findings, findings_frame(findings, sha_of)]).unique(
             "id", keep="last", maintain_order=True
         ),
-        events=pl.concat([old.events, events]).unique("id", keep="last", maintain_order=True),
+        events=merged_events(
+            old.events,
+            new_events,
+            sha_of,
+            reclustered=None if reclustered is None else reclustered.documents["sha256"],
+        ),
         files=scan.files,
         passages=pl.concat([old.passages.lazy(), passage_rows.lazy()]),
         lines=pl.concat([old.lines.lazy(), line_rows.lazy()]),
     )
+
+
+def merged_events(
+    stored: pl.DataFrame,
+    new_events: Sequence[Event],
+    sha_of: dict[str, str],
+    *,
+    reclustered: Iterable[str] | None = None,
+) -> pl.DataFrame:
+    """Return the state's events table after a check: ``stored`` without the events all of
+    whose documents (sha256) were clustered again (``reclustered``), plus ``new_events`` under
+    ids made from their documents, so that events of different checks never share an id."""
+    event_docs = [sorted({sha_of[d] for d in e.documents}) for e in new_events]
+    events = pl.DataFrame(
+        {
+            "id": [stored_event_id(docs) for docs in event_docs],
+            "label": [e.label for e in new_events],
+            "documents": event_docs,
+        },
+        schema={"id": pl.String, "label": pl.String, "documents": pl.List(pl.String)},
+    )
+    if reclustered is not None and stored.height:
+        redone = list(reclustered)
+        stored = stored.filter(
+            ~pl.col("documents").list.eval(pl.element().is_in(redone)).list.all()
+        )
+    return pl.concat([stored, events]).unique("id", keep="last", maintain_order=True)
+
+
+def stored_event_id(documents: Sequence[str]) -> str:
+    """Return the state's id of an event: a hash of its documents' sha256 (order ignored)."""
+    digest = hashlib.sha256("\n".join(sorted(documents)).encode("ascii")).hexdigest()
+    return f"ev-{digest[:16]}"
 
 
 def accept_findings(

@@ -19,7 +19,7 @@ from dedupe import pipeline
 from dedupe.ingest import ingest
 from dedupe.report import render_json
 from dedupe.settings import Settings
-from dedupe.state import StateStore
+from dedupe.state import StateStore, empty_state
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 ADDED = "001_b4fc77da7ee670a9.txt"
@@ -292,3 +292,79 @@ def test_nearest_stored_documents_are_candidates_above_a_floor_of_the_model():
     static = Settings().for_model("static:x")
     assert pipeline._candidates(["d9"], new, vectors, id_of, near, e5) == ["d1"]
     assert pipeline._candidates(["d9"], new, vectors, id_of, near, static) == ["d1", "d2"]
+
+
+DEV = Path(__file__).resolve().parent.parent / "bench" / "corpora" / "dev"
+
+
+def _dev_event(event: str) -> list[str]:
+    labels = json.loads((DEV.parent / "dev_labels.json").read_text(encoding="utf-8"))
+    return sorted(n for n, d in labels["documents"].items() if d["main_event"] == event)
+
+
+def test_the_state_keeps_the_events_of_every_check(settings, tmp_path):
+    """Each check numbers its events from e1: the state must not let a later check's e1
+    overwrite an earlier one's; an event found again replaces its stored row."""
+    folder, state = tmp_path / "articles", tmp_path / "state"
+    folder.mkdir()
+    quake, cup = _dev_event("E_quake_talsafa"), _dev_event("E_cup_final")
+    for name in quake:
+        shutil.copy(DEV / name, folder / name)
+    _age(folder)
+    pipeline.check(folder, state, settings)
+    store = StateStore(state, pipeline.state_params(settings, _model_of(state)))
+    sha = {row["path"]: row["sha256"] for row in store.load().documents.iter_rows(named=True)}
+    first = store.load().events
+    assert first.height >= 1
+    assert all(i.startswith("ev-") for i in first["id"])
+
+    for name in cup:
+        shutil.copy(DEV / name, folder / name)
+    _age(folder)
+    pipeline.check(folder, state, settings)
+    data = store.load()
+    sha.update({row["path"]: row["sha256"] for row in data.documents.iter_rows(named=True)})
+    stored = [set(docs) for docs in data.events["documents"].to_list()]
+    # (an exact copy is stored once, under the first path)
+    quake_docs = {sha[n] for n in quake if n in sha}
+    cup_docs = {sha[n] for n in cup if n in sha}
+    assert any(len(docs & quake_docs) >= 2 for docs in stored), "the first check's event is kept"
+    assert any(len(docs & cup_docs) >= 2 for docs in stored), "the second check's event is added"
+    assert data.events["id"].n_unique() == data.events.height
+
+
+def _model_of(state: Path) -> str:
+    return json.loads((state / "manifest.json").read_text(encoding="utf-8"))["params"]["model"]
+
+
+def test_merged_events_keep_other_checks_events_and_replace_reclustered_ones():
+    from dedupe.models import Event
+
+    def event(eid: str, docs: tuple[str, ...]) -> Event:
+        return Event(id=eid, label=eid, documents=docs, passages=(), cohesion=1.0)
+
+    sha_of = {f"d{k}": f"s{k}" for k in range(1, 7)}
+    first = pipeline.merged_events(
+        empty_state().events,
+        [event("e1", ("d1", "d2")), event("e2", ("d3", "d4"))],
+        sha_of,
+        reclustered=["s1", "s2", "s3", "s4"],
+    )
+    # the next check found e1 = d5 + d6 (clustering d5, d6 and candidate d3 only), and d3 + d4
+    # again: the stored d1 + d2 event stays; d3 + d4 is one row, not two
+    second = pipeline.merged_events(
+        first,
+        [event("e1", ("d5", "d6")), event("e2", ("d4", "d3"))],
+        sha_of,
+        reclustered=["s5", "s6", "s3"],
+    )
+    assert sorted(map(tuple, second["documents"].to_list())) == [
+        ("s1", "s2"),
+        ("s3", "s4"),
+        ("s5", "s6"),
+    ]
+    assert second["id"].n_unique() == 3
+    # an event whose documents were all clustered again and not found again is dropped
+    third = pipeline.merged_events(second, [], sha_of, reclustered=["s1", "s2"])
+    assert ("s1", "s2") not in set(map(tuple, third["documents"].to_list()))
+    assert third.height == 2
