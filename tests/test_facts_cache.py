@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from dedupe import facts as facts_module
 from dedupe.facts import PARALLEL_MIN_DOCUMENTS, extract_facts
 from dedupe.ingest import ingest, ingest_texts
 from dedupe.settings import Settings
@@ -18,15 +21,25 @@ def seeds():
     return ingest(SEEDS, Settings())
 
 
+def _cache_file(folder: Path) -> Path:
+    (path,) = folder.glob("facts-*.sqlite")
+    return path
+
+
+def _rows(folder: Path) -> int:
+    with contextlib.closing(sqlite3.connect(_cache_file(folder))) as db:
+        return db.execute("SELECT count(*) FROM facts").fetchone()[0]
+
+
 def test_the_cache_returns_what_extraction_found(seeds, tmp_path):
     plain = extract_facts(seeds)
     first = extract_facts(seeds, cache_dir=tmp_path)
-    shards = list(tmp_path.glob("facts-*/*.pkl"))
-    assert len(shards) == 1
+    assert _rows(tmp_path) == seeds.documents.height
+    before = _cache_file(tmp_path).read_bytes()
     second = extract_facts(seeds, cache_dir=tmp_path)
     assert plain == first == second
     assert plain.names and plain.dates and plain.quantities
-    assert list(tmp_path.glob("facts-*/*.pkl")) == shards, "a warm run writes nothing"
+    assert _cache_file(tmp_path).read_bytes() == before, "a warm run writes nothing"
 
 
 def test_a_changed_article_is_read_again_and_only_it(tmp_path):
@@ -37,7 +50,7 @@ def test_a_changed_article_is_read_again_and_only_it(tmp_path):
     before = extract_facts(ingest_texts(texts, Settings(min_words=3)), cache_dir=tmp_path)
     changed = [texts[0], ("b.txt", texts[1][1].replace("300", "450"))]
     after = extract_facts(ingest_texts(changed, Settings(min_words=3)), cache_dir=tmp_path)
-    assert len(list(tmp_path.glob("facts-*/*.pkl"))) == 2
+    assert _rows(tmp_path) == 3
     values = {q.fact.value for q in after.quantities if q.document == "d2"}
     assert values == {450}, values
     assert [q for q in after.quantities if q.document == "d1"] == [
@@ -45,11 +58,31 @@ def test_a_changed_article_is_read_again_and_only_it(tmp_path):
     ]
 
 
-def test_an_unreadable_shard_is_ignored(seeds, tmp_path):
+def test_only_the_documents_asked_for_are_read_from_the_cache(tmp_path, monkeypatch):
+    """A check asks for the facts of a few documents out of an archive's: the cache must not
+    be read whole (at 100,000 articles that took minutes and gigabytes)."""
+    texts = [
+        (f"{k}.txt", f"قال المتحدث إن {k + 3} شاحنات وصلت يوم الثلاثاء إلى المعبر الحدودي.")
+        for k in range(40)
+    ]
+    settings = Settings(min_words=3)
+    archive = extract_facts(ingest_texts(texts, settings), cache_dir=tmp_path, workers=1)
+    loads = []
+    real = facts_module.pickle.loads
+    monkeypatch.setattr(facts_module.pickle, "loads", lambda b: loads.append(1) or real(b))
+    few = extract_facts(ingest_texts(texts[5:8], settings), cache_dir=tmp_path, workers=1)
+    assert len(loads) == 3
+    assert {q.fact.value for q in few.quantities} == {8, 9, 10}
+    assert len(archive.quantities) == 40
+
+
+def test_a_damaged_cache_is_a_miss_and_set_aside(seeds, tmp_path):
     expected = extract_facts(seeds, cache_dir=tmp_path)
-    for shard in tmp_path.glob("facts-*/*.pkl"):
-        shard.write_bytes(b"not a pickle")
+    _cache_file(tmp_path).write_bytes(b"not a database" * 100)
     assert extract_facts(seeds, cache_dir=tmp_path) == expected
+    assert list(tmp_path.glob("facts-*.sqlite.damaged-*"))
+    assert extract_facts(seeds, cache_dir=tmp_path) == expected
+    assert _rows(tmp_path) == seeds.documents.height, "a fresh cache took the facts again"
 
 
 def test_worker_processes_find_the_same_facts(seeds):

@@ -12,6 +12,7 @@ import bisect
 import contextlib
 import hashlib
 import pickle
+import sqlite3
 import uuid
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -24,7 +25,6 @@ from dedupe.facts.dates import DateMention, extract_dates, scan_words
 from dedupe.facts.names import NameMention, extract_names
 from dedupe.facts.numbers import Quantity, extract_quantities
 from dedupe.facts.tokens import TokenFields, token_fields, vocabulary
-from dedupe.files import atomic_write
 from dedupe.models import Corpus, parse_published
 from dedupe.parallel import map_items
 from dedupe.text import normalize, sentence_spans
@@ -208,7 +208,7 @@ def _value_text(f: object) -> str:
 _Span = tuple[int, int, int]  # passage start, end, index
 _Found = tuple[int, object, str, tuple[int, int]]  # passage index, fact, action, sentence
 PARALLEL_MIN_DOCUMENTS = 64  # below this, worker processes cost more than they save
-CACHE_MAX_SHARDS = 32
+CACHE_BATCH = 500  # keys per SQLite query (its default limit is 999 parameters at least)
 
 
 def extract_facts(
@@ -232,7 +232,7 @@ def extract_facts(
             jobs[doc] = (text, published, by_doc[doc])
             keys[doc] = _cache_key(*jobs[doc])
     cache = _FactsCache(cache_dir) if cache_dir is not None else None
-    known = cache.load() if cache else {}
+    known = cache.get(list(dict.fromkeys(keys.values()))) if cache else {}
     missing = [doc for doc in jobs if keys[doc] not in known]
     computed = dict(
         zip(
@@ -317,34 +317,54 @@ def _cache_key(text: str, published: str | None, spans: list[_Span]) -> str:
 
 
 class _FactsCache:
-    """Pickled shards of {key: a document's facts} in ``cache_dir/facts-VERSION/``; a shard
-    that cannot be read is ignored (the facts are computed again), never fatal."""
+    """{key: a document's facts} in an SQLite file ``cache_dir/facts-VERSION.sqlite``, read by
+    key, so a check that needs a few thousand documents' facts reads only theirs however large
+    the archive's cache grew. A cache that cannot be read is a miss (the facts are computed
+    again), never fatal; a damaged file is moved aside and started afresh."""
 
     def __init__(self, cache_dir: Path) -> None:
-        self.directory = Path(cache_dir) / f"facts-{extractor_version()}"
+        self.path = Path(cache_dir) / f"facts-{extractor_version()}.sqlite"
 
-    def load(self) -> dict[str, Any]:
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=60)
+        db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        return db
+
+    def get(self, keys: list[str]) -> dict[str, Any]:
+        """Return the cached facts of those ``keys`` that are in the cache."""
+        if not keys or not self.path.is_file():
+            return {}
         out: dict[str, Any] = {}
-        shards = sorted(self.directory.glob("*.pkl")) if self.directory.is_dir() else []
-        for shard in shards:
-            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, ValueError):
-                part = pickle.loads(shard.read_bytes())
-                if isinstance(part, dict):
-                    out.update(part)
-        if len(shards) > CACHE_MAX_SHARDS:
-            with contextlib.suppress(OSError):
-                self._write(out)
-                for shard in shards:
-                    shard.unlink(missing_ok=True)
+        try:
+            with contextlib.closing(self._connect()) as db:
+                for start in range(0, len(keys), CACHE_BATCH):
+                    batch = keys[start : start + CACHE_BATCH]
+                    marks = ",".join("?" * len(batch))
+                    query = f"SELECT key, value FROM facts WHERE key IN ({marks})"
+                    for key, value in db.execute(query, batch):
+                        with contextlib.suppress(pickle.UnpicklingError, EOFError, ValueError):
+                            out[key] = pickle.loads(value)
+        except sqlite3.DatabaseError:
+            self._set_aside()
+        except OSError:
+            pass
         return out
 
     def add(self, entries: dict[str, Any]) -> None:
-        with contextlib.suppress(OSError):
-            self._write(entries)
+        """Store ``entries``; a cache that cannot be written is left as it is."""
+        rows = [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in entries.items()]
+        try:
+            with contextlib.closing(self._connect()) as db, db:
+                db.executemany("INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)", rows)
+        except sqlite3.DatabaseError:
+            self._set_aside()
+        except OSError:
+            pass
 
-    def _write(self, entries: dict[str, Any]) -> None:
-        path = self.directory / f"{uuid.uuid4().hex}.pkl"
-        atomic_write(path, lambda h: pickle.dump(entries, h, protocol=pickle.HIGHEST_PROTOCOL))
+    def _set_aside(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.replace(self.path.with_name(f"{self.path.name}.damaged-{uuid.uuid4().hex}"))
 
 
 def _sentence_of(
