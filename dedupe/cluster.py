@@ -362,11 +362,14 @@ def cluster_events(
     for row, g in enumerate(groups):
         rows_of_group.setdefault(g, []).append(row)
     best = _best_scores(pairs, n)
+    joined: dict[str, dict[int, str]] = {}
     for event_facets in merged:
         eid = f"e{len(members) + 1}"
         aligned = sorted({r for f in event_facets for r in f})
         members[eid] = _attach(aligned, groups, rows_of_group, best, settings.attach_threshold)
         facets_of[eid] = event_facets
+        inside = set(aligned)
+        joined[eid] = {r: "aligned" if r in inside else "attached" for r in members[eid]}
     if settings.continue_stories:
         span = settings.embed_ceiling - settings.embed_floor
         _continue_discourse(
@@ -378,7 +381,12 @@ def cluster_events(
     for eid, rows in members.items():
         docs = sorted({frame["document"][r] for r in rows}, key=_natural)
         refs = tuple(
-            PassageRef(frame["document"][r], frame["start"][r], frame["end"][r])
+            PassageRef(
+                frame["document"][r],
+                frame["start"][r],
+                frame["end"][r],
+                joined[eid].get(r, "continues"),
+            )
             for r in sorted(rows, key=lambda r: (_natural(frame["document"][r]), r))
         )
         events.append(

@@ -74,13 +74,21 @@ class DuplicateGroup:
     passages: tuple[tuple[str, int, int], ...] = ()  # (document, start, end) for passage reuse
 
 
+JOINED = ("aligned", "attached", "continues")
+
+
 @dataclass(frozen=True, slots=True)
 class PassageRef:
-    """A span of one document's text."""
+    """A span of one document's text, and how it joined its event (one of JOINED):
+    ``aligned`` with passages of other documents that report the same facet; ``attached``, not
+    aligned but close on average to the event's passages in other documents; ``continues``, an
+    unaligned paragraph carried in by its article's story, between or after the article's
+    passages of the event."""
 
     document: str
     start: int
     end: int
+    joined: str = "aligned"
 
 
 @dataclass(frozen=True, slots=True)

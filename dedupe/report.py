@@ -11,7 +11,16 @@ from collections import Counter
 from datetime import UTC
 from typing import Any
 
-from dedupe.models import SEVERITIES, Evidence, Finding, Report, Skipped, parse_published
+from dedupe.models import (
+    JOINED,
+    SEVERITIES,
+    Event,
+    Evidence,
+    Finding,
+    Report,
+    Skipped,
+    parse_published,
+)
 from dedupe.text import ARABIC_LETTER, LATIN_LETTER
 
 SCHEMA = "dedupe.report/1"
@@ -74,7 +83,8 @@ def to_json_dict(report: Report) -> dict[str, Any]:
                 "label": e.label,
                 "documents": list(e.documents),
                 "passages": [
-                    {"document": p.document, "start": p.start, "end": p.end} for p in e.passages
+                    {"document": p.document, "start": p.start, "end": p.end, "joined": p.joined}
+                    for p in e.passages
                 ],
             }
             for e in report.events
@@ -557,21 +567,38 @@ def _markdown_events(report: Report, docs: dict[str, dict[str, Any]]) -> list[st
     if not report.events:
         return [*lines, "No event is reported by more than one document.", ""]
     lines += [
-        "Passages from different documents that report the same facet of the news.",
+        "Passages from different documents that report the same news. How each passage joined "
+        "its event: *aligned* with passages of other documents that report the same facet; "
+        "*attached*, not aligned but close on average to the event's passages in other "
+        "documents; *continues*, not matched across documents but carried in by its article's "
+        "story (it sits between or after the article's passages of the event).",
         "",
     ]
     for e in report.events:
         lines += [f"### {cell(e.id)}: {cell(_shorten(e.label, 120))}", ""]
         reporters = ", ".join(_doc_short(d, docs) for d in e.documents)
         lines += [f"Reported by {_count(len(e.documents), 'document')}: {reporters}.", ""]
-        body = ["| document | outlet | passage |", "|---|---|---|"]
+        body = ["| document | outlet | joined | passage |", "|---|---|---|---|"]
         for p in e.passages:
             doc = docs.get(p.document)
             text = doc["text"][p.start : p.end] if doc else ""
             outlet = doc["outlet"] if doc else None
-            body.append(f"| {cell(p.document)} | {cell(outlet)} | {cell(_shorten(text, 220))} |")
-        lines += _details(_count(len(e.passages), "aligned passage"), body)
+            body.append(
+                f"| {cell(p.document)} | {cell(outlet)} | {cell(p.joined)} | "
+                f"{cell(_shorten(text, 220))} |"
+            )
+        lines += _details(_joined_summary(e), body)
     return lines
+
+
+def _joined_summary(e: Event) -> str:
+    """Return the fold's summary: the passage count and how many joined each way, e.g.
+    "5 passages: aligned 3, continues 2" (only the ways that occur, in JOINED order)."""
+    counts = Counter(p.joined for p in e.passages)
+    ways = [w for w in JOINED if counts[w]] + sorted(w for w in counts if w not in JOINED)
+    return f"{_count(len(e.passages), 'passage')}: " + ", ".join(
+        f"{_escape_html(_flat(w))} {counts[w]}" for w in ways
+    )
 
 
 def _markdown_documents(docs: dict[str, dict[str, Any]]) -> list[str]:

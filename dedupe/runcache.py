@@ -46,7 +46,7 @@ from dedupe.state import finding_from_payload, finding_to_payload
 
 RUNS = "runs"
 KEEP = 8
-FORMAT = "dedupe.runcache/1"
+FORMAT = "dedupe.runcache/2"
 
 
 def fingerprint(
@@ -188,7 +188,7 @@ def _write_entry(folder: Path, key: str, report: Report) -> None:
                 "id": e.id,
                 "label": e.label,
                 "documents": list(e.documents),
-                "passages": [[p.document, p.start, p.end] for p in e.passages],
+                "passages": [[p.document, p.start, p.end, p.joined] for p in e.passages],
                 "cohesion": e.cohesion,
             }
             for e in report.events
@@ -234,7 +234,9 @@ def _read_entry(folder: Path, key: str) -> Report:
                 id=e["id"],
                 label=e["label"],
                 documents=tuple(e["documents"]),
-                passages=tuple(PassageRef(d, int(s), int(t)) for d, s, t in e["passages"]),
+                passages=tuple(
+                    PassageRef(d, int(s), int(t), joined) for d, s, t, joined in e["passages"]
+                ),
                 cohesion=float(e["cohesion"]),
             )
             for e in data["events"]

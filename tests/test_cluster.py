@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -251,6 +252,11 @@ def test_the_unaligned_follow_up_of_a_report_joins_its_event(tmp_path, embedder)
     ]
     carried = [texts[r.document][r.start : r.end] for e in quake for r in e.passages]
     assert any("خياما في ملعب" in t for t in carried), carried
+    # and the event says it came with the story, not from another outlet
+    follow_up = [
+        r for e in quake for r in e.passages if "خياما" in texts[r.document][r.start : r.end]
+    ]
+    assert {r.joined for r in follow_up} == {"continues"}
     assert not any("مدارس جديدة" in t for t in carried), carried
     # turned off, the follow-up is in no event
     off = cluster_events(corpus, embedder, Settings(continue_stories=False)).events
@@ -309,3 +315,68 @@ def test_hours_apart_for_arrays_match_the_pairwise_rule():
                 assert np.isnan(got)
             else:
                 assert abs(float(got) - expected) < 1e-6
+
+
+class KeyedEmbedder:
+    """Gives each passage the vector of the first key word it contains (so a test sets every
+    cosine), for cluster tests that must not depend on a model."""
+
+    model_id = "keyed:test"
+    dim = 3
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = vectors
+
+    def embed(self, texts):
+        import numpy as np
+
+        rows = [next(v for k, v in self.vectors.items() if k in t) for t in texts]
+        out = np.asarray(rows, dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_each_event_passage_records_how_it_joined():
+    from dedupe.ingest import ingest_texts
+
+    # a1 and b1 report the same signing (same vector, shared names and figures): aligned.
+    # a2 is close to b1 without matching it (cosine 0.93: score about 0.3): attached.
+    # a3 follows a2 and is near it, but only just above the embedding floor from b1: it
+    # continues the story. a4, about something else, joins nothing.
+    a = [
+        "وقع وزيرا التجارة في سيلاندا وأورينيا اتفاقية تبادل حر بقيمة 4 مليارات دولار صباح اليوم.",
+        "ويرى خبراء الاقتصاد أن الخطوة ستفتح أسواقا جديدة أمام المصدرين الصغار في البلدين.",
+        "وكانت جولات التفاوض السابقة قد تعثرت مرارا بسبب الخلاف حول الرسوم الزراعية.",
+        "وعلى صعيد آخر افتتحت البلدية حديقة عامة كبيرة قرب الميناء القديم للمدينة.",
+    ]
+    b = [
+        "وقع وزيرا التجارة في سيلاندا وأورينيا اليوم اتفاقية تبادل حر قيمتها 4 مليارات دولار.",
+        "ومن المنتظر أن تصادق البرلمانات على الاتفاقية خلال الأشهر الثلاثة المقبلة.",
+    ]
+    corpus = ingest_texts([("a.txt", "\n".join(a)), ("b.txt", "\n".join(b))], Settings())
+    embedder = KeyedEmbedder(
+        {
+            "وقع وزيرا": [1, 0, 0],
+            "خبراء": [0.93, 0.3676, 0],
+            "جولات": [0.85, 0.5268, 0],
+            "حديقة": [0, 0, 1],
+            "البرلمانات": [0, 1, 0],
+        }
+    )
+    settings = Settings(continue_threshold=0.0)  # a3 need only pass the embedding floor
+    (event,) = cluster_events(corpus, embedder, settings).events
+    texts = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
+
+    def key(p):
+        return next(k for k in embedder.vectors if k in texts[p.document][p.start : p.end])
+
+    assert sorted((key(p), p.document, p.joined) for p in event.passages) == sorted(
+        [
+            ("وقع وزيرا", "d1", "aligned"),
+            ("وقع وزيرا", "d2", "aligned"),
+            ("خبراء", "d1", "attached"),
+            ("جولات", "d1", "continues"),
+        ]
+    )
+    # without story continuation the same run has no "continues" passage
+    (off,) = cluster_events(corpus, embedder, replace(settings, continue_stories=False)).events
+    assert sorted(p.joined for p in off.passages) == ["aligned", "aligned", "attached"]

@@ -335,7 +335,11 @@ def tricky_report() -> Report:
             "e1",
             "قال الوزير أحمد | العلي إن الحصيلة بلغت",
             ("d1", "d2", "d4"),
-            (PassageRef("d1", 12, 60), PassageRef("d2", 10, 40), PassageRef("d4", 6, 40)),
+            (
+                PassageRef("d1", 12, 60),
+                PassageRef("d2", 10, 40),
+                PassageRef("d4", 6, 40, "continues"),
+            ),
         ),
         Event("e2", "طويل\nجداً", ("d3",), (PassageRef("d3", 0, 50),)),
     )
@@ -546,6 +550,27 @@ def test_tricky_text_never_breaks_the_tables(renderer):
 
 
 @pytest.mark.parametrize("renderer", RENDERERS)
+def test_event_passages_say_how_they_joined_the_event(renderer):
+    markdown = render_markdown(tricky_report())
+    root = check_markdown(markdown, renderer)
+    summaries = [s.text() for s in root.find_all("summary")]
+    assert "3 passages: aligned 2, continues 1" in summaries
+    assert "1 passage: aligned 1" in summaries
+    assert not any("aligned passage" in s for s in summaries)
+    table = next(
+        t
+        for t in root.find_all("table")
+        if table_rows(t)[0][:3] == ["document", "outlet", "joined"]
+    )
+    _, rows = table_rows(table)
+    assert [(r[0].text(), r[2].text()) for r in rows] == [
+        ("d1", "aligned"),
+        ("d2", "aligned"),
+        ("d4", "continues"),
+    ]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
 def test_long_sections_fold_into_details(renderer, monkeypatch):
     monkeypatch.setattr(report_module, "FOLD_TABLE", 1)
     monkeypatch.setattr(report_module, "FOLD_FINDINGS", 1)
@@ -666,9 +691,9 @@ def test_render_json_keeps_the_public_contract():
         "label": "قال الوزير أحمد | العلي إن الحصيلة بلغت",
         "documents": ["d1", "d2", "d4"],
         "passages": [
-            {"document": "d1", "start": 12, "end": 60},
-            {"document": "d2", "start": 10, "end": 40},
-            {"document": "d4", "start": 6, "end": 40},
+            {"document": "d1", "start": 12, "end": 60, "joined": "aligned"},
+            {"document": "d2", "start": 10, "end": 40, "joined": "aligned"},
+            {"document": "d4", "start": 6, "end": 40, "joined": "continues"},
         ],
     }
     assert [f["id"] for f in data["findings"]] == ["f-figures", "f-names", "f-long", "f-quoted"]

@@ -64,6 +64,7 @@ def test_an_unchanged_folder_returns_the_stored_report_without_ingesting(
     assert second.corpus.passages.equals(first.corpus.passages)
     assert second.findings == first.findings
     assert second.events == first.events
+    assert {p.joined for e in first.events for p in e.passages} == {"aligned", "attached"}
     assert second.duplicates == first.duplicates
 
 
