@@ -143,13 +143,10 @@ def ingest_incremental(
 
     # per file, in walk order: ("plain", ...) not indexed, ("reuse", record) or ("parse", record)
     plan: list[tuple[str, Any]] = []
-    for path, rel, problem in _folder_files(root, manifest_path, exclude):
-        if problem or path.suffix.lower() not in settings.extensions:
-            plan.append(("plain", (path, rel, problem)))
-            continue
-        try:
-            st = path.stat()
-        except OSError:
+    plain_key = _ingest_key(settings, [])  # the key of every file no manifest row names
+    for path, problem, st in walk_stat(root, excluded_paths(exclude, manifest_path)):
+        rel = relative_path(path, root)
+        if problem or st is None or path.suffix.lower() not in settings.extensions:
             plan.append(("plain", (path, rel, problem)))
             continue
         record = {
@@ -158,7 +155,7 @@ def ingest_incremental(
             "mtime_ns": st.st_mtime_ns if scan_start - st.st_mtime_ns > RACY_NS else -1,
             "inode": st.st_ino,
             "sha256": "",
-            "ingest": _ingest_key(settings, rows_of.get(rel, [])),
+            "ingest": _ingest_key(settings, rows_of[rel]) if rel in rows_of else plain_key,
             "outcome": "",
         }
         entry = old.get(rel)
@@ -394,17 +391,28 @@ def _read_files(
 def walk(root: Path, excluded: set[Path] = frozenset()) -> Iterator[tuple[Path, str]]:
     """Yield (file, problem) for every file under ``root`` in sorted order; ``problem`` is '' for
     a readable regular file, otherwise why it cannot be read (symlink loop, permission...).
+    See :func:`walk_stat`."""
+    for path, problem, _ in walk_stat(root, excluded):
+        yield path, problem
+
+
+def walk_stat(
+    root: Path, excluded: set[Path] = frozenset()
+) -> Iterator[tuple[Path, str, os.stat_result | None]]:
+    """Yield (file, problem, its stat) like :func:`walk`, with the ``os.stat`` result the walk
+    took anyway (None when it could not stat the file), so callers need not stat again.
 
     Directory symlinks are followed once; a link back into a visited folder is not re-entered.
     Hidden files and folders (starting with '.') are not articles and are passed over.
     """
     seen: set[tuple[int, int]] = set()
+    skip = {str(p) for p in excluded}  # compared as text: no Path object per entry
 
-    def visit(folder: Path, real: Path) -> Iterator[tuple[Path, str]]:
+    def visit(folder: Path, real: str) -> Iterator[tuple[Path, str, os.stat_result | None]]:
         try:
             st = folder.stat()
         except OSError as exc:
-            yield folder, _os_reason(exc)
+            yield folder, _os_reason(exc), None
             return
         key = (st.st_dev, st.st_ino)
         if key in seen:
@@ -413,30 +421,37 @@ def walk(root: Path, excluded: set[Path] = frozenset()) -> Iterator[tuple[Path, 
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            yield folder, f"cannot list folder: {_os_reason(exc)}"
+            yield folder, f"cannot list folder: {_os_reason(exc)}", None
             return
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            path = Path(entry.path)
             link = entry.is_symlink()
-            # the real path of an entry that is not a link is its real folder's, joined
-            resolved = (path.resolve() if link else real / entry.name) if excluded else path
-            if excluded and (path in excluded if link else resolved in excluded):
-                continue
+            resolved = ""
+            if skip:
+                # the real path of an entry that is not a link is its real folder's, joined
+                if link:
+                    resolved = str(Path(entry.path).resolve())
+                    if entry.path in skip:
+                        continue
+                else:
+                    resolved = os.path.join(real, entry.name)
+                    if resolved in skip:
+                        continue
+            path = Path(entry.path)
             try:
-                st_entry = path.stat()
+                st_entry = os.stat(entry.path)
             except OSError as exc:
-                yield path, _os_reason(exc)
+                yield path, _os_reason(exc), None
                 continue
             if stat.S_ISDIR(st_entry.st_mode):
-                yield from visit(path, resolved if excluded else path.resolve())
+                yield from visit(path, resolved or str(path.resolve()))
             elif stat.S_ISREG(st_entry.st_mode):
-                yield path, ""
+                yield path, "", st_entry
             else:
-                yield path, "not a regular file"
+                yield path, "not a regular file", st_entry
 
-    yield from visit(root, root.resolve())
+    yield from visit(root, str(root.resolve()))
 
 
 def _os_reason(exc: OSError) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 import polars as pl
 
 from dedupe import __version__
-from dedupe.ingest import excluded_paths, relative_path, walk
+from dedupe.ingest import excluded_paths, relative_path, walk_stat
 from dedupe.models import (
     DOCUMENT_SCHEMA,
     PASSAGE_SCHEMA,
@@ -80,13 +80,13 @@ def fingerprint(
             )
         except OSError as exc:
             add("manifest", str(manifest_path), f"unreadable: {exc.errno}")
-    for path, problem in walk(root, excluded_paths(exclude, manifest_path)):
+    for path, problem, st in walk_stat(root, excluded_paths(exclude, manifest_path)):
         rel = relative_path(path, root)
-        try:
-            st = path.stat()
-            stamp: tuple[object, ...] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-        except OSError as exc:
-            stamp = ("unreadable", exc.errno)
+        stamp = (
+            ("unreadable",)
+            if st is None
+            else (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        )
         add(rel, problem, stamp)
     return digest.hexdigest()
 
