@@ -366,7 +366,14 @@ def cluster_events(
     for event_facets in merged:
         eid = f"e{len(members) + 1}"
         aligned = sorted({r for f in event_facets for r in f})
-        members[eid] = _attach(aligned, groups, rows_of_group, best, settings.attach_threshold)
+        members[eid] = _attach(
+            aligned,
+            groups,
+            rows_of_group,
+            best,
+            settings.attach_threshold,
+            support=settings.attach_support,
+        )
         facets_of[eid] = event_facets
         inside = set(aligned)
         joined[eid] = {r: "aligned" if r in inside else "attached" for r in members[eid]}
@@ -486,10 +493,17 @@ def _attach(
     rows_of_group: dict[str, list[int]],
     best: csr_matrix,
     threshold: float,
+    *,
+    support: int = 1,
 ) -> list[int]:
     """Return ``aligned`` plus the other passages of the event's documents that report it too:
     those whose mean score against the event's passages in other documents reaches
-    ``threshold``."""
+    ``threshold``.
+
+    The mean is taken over at least ``support`` passages (those the event lacks count as
+    unmatched), so an event seen in one or two passages elsewhere needs stronger pairs: over a
+    single passage, every kept pair (EDGE_FLOOR or more) would pass a threshold below the
+    floor, and one wrong alignment would take in most of both articles."""
     members = set(aligned)
     inside = np.asarray(aligned)
     inside_group = np.asarray([groups[r] for r in aligned])
@@ -498,7 +512,8 @@ def _attach(
         candidates = [r for r in rows_of_group[g] if r not in members]
         if not others.size or not candidates:
             continue
-        means = np.asarray(best[candidates][:, others].sum(axis=1)).ravel() / others.size
+        totals = np.asarray(best[candidates][:, others].sum(axis=1)).ravel()
+        means = totals / max(others.size, support)
         members.update(r for r, m in zip(candidates, means, strict=True) if m >= threshold)
     return sorted(members)
 

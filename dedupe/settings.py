@@ -49,6 +49,8 @@ class Settings:
     align_threshold: float = 0.5
     event_threshold: float = 0.3
     attach_threshold: float = 0.2
+    attach_support: int = 3  # the attach mean counts at least this many of the event's passages
+    # in other documents (missing ones as unmatched): a small event needs stronger evidence
     continue_threshold: float = 0.4  # how close a passage after an event's last one must come
     # to the event's passages in other outlets to continue it (cosine rescaled: 0 = embed_floor,
     # 1 = embed_ceiling; above 1 = never)
@@ -95,6 +97,8 @@ class Settings:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ConfigError(f"{name} must be in (0, 1], got {value}")
+        if self.attach_support < 1:
+            raise ConfigError(f"attach_support must be 1 or more, got {self.attach_support}")
         if self.continue_threshold < 0:
             raise ConfigError(
                 f"continue_threshold must be 0 or more (above 1 turns it off), "

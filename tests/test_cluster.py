@@ -362,7 +362,9 @@ def test_each_event_passage_records_how_it_joined():
             "البرلمانات": [0, 1, 0],
         }
     )
-    settings = Settings(continue_threshold=0.0)  # a3 need only pass the embedding floor
+    # a3 need only pass the embedding floor; the event has one passage in another document, so
+    # a2 attaches on that one pair only when a single pair is support enough
+    settings = Settings(continue_threshold=0.0, attach_support=1)
     (event,) = cluster_events(corpus, embedder, settings).events
     texts = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
 
@@ -380,3 +382,86 @@ def test_each_event_passage_records_how_it_joined():
     # without story continuation the same run has no "continues" passage
     (off,) = cluster_events(corpus, embedder, replace(settings, continue_stories=False)).events
     assert sorted(p.joined for p in off.passages) == ["aligned", "aligned", "attached"]
+
+
+SIGNING = [
+    "وقع وزيرا التجارة في سيلاندا وأورينيا اتفاقية تبادل حر بقيمة 4 مليارات دولار صباح اليوم.",
+    "وقع وزيرا التجارة في سيلاندا وأورينيا اليوم اتفاقية تبادل حر قيمتها 4 مليارات دولار.",
+    "وقع وزيرا التجارة في سيلاندا وأورينيا أمس اتفاقية للتبادل الحر تبلغ قيمتها 4 مليارات دولار.",
+    "وقع وزيرا التجارة في سيلاندا وأورينيا اتفاقية التبادل الحر البالغة 4 مليارات دولار.",
+]
+
+
+def test_attaching_needs_the_support_of_several_passages_elsewhere():
+    from dedupe.ingest import ingest_texts
+
+    # a's first paragraph is close to the signing without matching it (cosine 0.93: a score
+    # of about 0.37 against each signing paragraph). Seen from one other outlet, the event
+    # does not take it in on that one pair; seen from three, the same evidence three times
+    # over attaches it.
+    side = "ويرى خبراء الاقتصاد أن الخطوة ستفتح أسواقا جديدة أمام المصدرين الصغار في البلدين."
+    park = "وعلى صعيد آخر افتتحت البلدية حديقة عامة كبيرة قرب الميناء القديم للمدينة."
+    embedder = KeyedEmbedder(
+        {"وقع وزيرا": [1, 0, 0], "خبراء": [0.93, 0.3676, 0], "حديقة": [0, 0, 1]}
+    )
+
+    def event_of(outlets: int, settings: Settings):
+        texts = [("a.txt", f"{side}\n{SIGNING[0]}")]
+        texts += [(f"o{k}.txt", f"{SIGNING[k]}\n{park}") for k in range(1, outlets + 1)]
+        corpus = ingest_texts(texts, settings)
+        text = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
+        events = [
+            {text[p.document][p.start : p.end]: p.joined for p in e.passages}
+            for e in cluster_events(corpus, embedder, settings).events
+        ]
+        (event,) = [e for e in events if SIGNING[0] in e]
+        return event
+
+    assert Settings().attach_support == 3
+    assert side not in event_of(1, Settings())
+    assert event_of(3, Settings())[side] == "attached"
+    # one pair is enough support when the setting says so
+    assert event_of(1, Settings(attach_support=1))[side] == "attached"
+
+
+def test_a_small_event_does_not_take_in_a_passage_on_one_pair(embedder):
+    """Real model: an "in other news" item that names one of the event's countries scores a
+    pair of about 0.4 with the other outlet's only report of the signing; it stays out of the
+    event unless a single pair is made enough support."""
+    from dedupe.ingest import ingest_texts
+
+    storm = (
+        "وفي خبر منفصل، ضربت عاصفة ثلجية شمال أورينيا وأغلقت الطرق المؤدية إلى الحدود مع سيلاندا."
+    )
+    a = (
+        "وقع وزيرا التجارة في سيلاندا وأورينيا اتفاقية تبادل حر بقيمة 4 مليارات دولار صباح اليوم "
+        "في العاصمة بريزان."
+    )
+    b = [
+        "وقع وزيرا التجارة في سيلاندا وأورينيا اليوم في بريزان اتفاقية تبادل حر قيمتها 4 مليارات "
+        "دولار.",
+        "ومن المنتظر أن تصادق البرلمانات على الاتفاقية خلال الأشهر الثلاثة المقبلة.",
+    ]
+    corpus = ingest_texts([("a.txt", f"{storm}\n{a}"), ("b.txt", "\n".join(b))], Settings())
+    text = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
+
+    def passages(settings: Settings) -> dict[str, str]:
+        (event,) = cluster_events(corpus, embedder, settings).events
+        return {text[p.document][p.start : p.end]: p.joined for p in event.passages}
+
+    default = passages(Settings())
+    assert a in default and b[0] in default
+    assert storm not in default
+    assert passages(Settings(attach_support=1))[storm] == "attached"
+
+
+def test_attach_support_is_read_from_the_config_and_checked(tmp_path):
+    from dedupe.errors import ConfigError
+    from dedupe.settings import load_settings
+
+    config = tmp_path / "pyproject.toml"
+    config.write_text("[tool.dedupe]\nattach-support = 1\n", encoding="utf-8")
+    assert load_settings(config).attach_support == 1
+    config.write_text("[tool.dedupe]\nattach-support = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="attach_support must be 1 or more, got 0"):
+        load_settings(config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import polars as pl
 import pytest
@@ -68,21 +70,22 @@ def test_best_scores_within_cohesion_and_attach_match_plain_sums() -> None:
     assert _cohesion([0], best) == 0.0
 
     # attach: the other rows of a document join when their mean score against the event's
-    # rows in other documents reaches the threshold
+    # rows in other documents reaches the threshold, the mean taken over at least ``support``
+    # rows
     groups = [f"d{r % 4}" for r in range(n)]
     rows_of_group: dict[str, list[int]] = {}
     for r, g in enumerate(groups):
         rows_of_group.setdefault(g, []).append(r)
     aligned = [0, 1, 2, 3]
-    for threshold in (0.1, 0.3, 0.5):
+    for threshold, support in itertools.product((0.1, 0.3, 0.5), (1, 3, 5)):
         expected = set(aligned)
         for r in range(n):
             if r in aligned:
                 continue
             others = [o for o in aligned if groups[o] != groups[r]]
             total = sum(score.get(frozenset((r, o)), 0.0) for o in others)
-            if total / len(others) >= threshold:
+            if total / max(len(others), support) >= threshold:
                 expected.add(r)
-        got = _attach(aligned, groups, rows_of_group, best, threshold)
+        got = _attach(aligned, groups, rows_of_group, best, threshold, support=support)
         assert set(got) == expected
     assert len(_attach(aligned, groups, rows_of_group, best, 0.1)) > len(aligned)
