@@ -23,6 +23,7 @@ from scipy.sparse import csr_matrix, triu
 from scipy.sparse.csgraph import connected_components
 
 from dedupe.embed import Embedder
+from dedupe.facts.dates import zipf
 from dedupe.facts.tokens import token_fields
 from dedupe.models import Corpus, Event, PassageRef, parse_published
 from dedupe.settings import Settings
@@ -36,13 +37,14 @@ NEIGHBOURS = 40  # above it, each document is compared with its nearest neighbou
 PAIR_SCHEMA = {"i": pl.Int32, "j": pl.Int32, "score": pl.Float64}  # score_all's frame
 
 
-@lru_cache(maxsize=200_000)
 @lru_cache(maxsize=500_000)
 def word_weight(word: str, lang: str) -> float:
     """Return how informative ``word`` is: 0 for the most common words, up to 8 for words general
     text never uses (names, places, numbers)."""
     if word.isdigit():
         return 6.0
+    if lang == "ar":
+        return max(0.0, 8.0 - zipf(word))  # wordfreq's value, read from its table directly
     from wordfreq import zipf_frequency
 
     return max(0.0, 8.0 - zipf_frequency(word, lang))
