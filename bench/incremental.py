@@ -22,13 +22,12 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _worker import Timers  # noqa: E402
+from _worker import Timers, without_analysis  # noqa: E402
 
 from dedupe import pipeline  # noqa: E402
 from dedupe.settings import Settings  # noqa: E402
@@ -64,20 +63,6 @@ def excluded(folder: Path) -> list[Path]:
     return [folder / "truth.json", folder / "STAMP"]
 
 
-def _without_analysis() -> contextlib.AbstractContextManager[object]:
-    """Build a state without events and findings (the check's cost does not depend on them):
-    the state of N articles in minutes where the full analysis of N takes much longer."""
-    from unittest import mock
-
-    stack = contextlib.ExitStack()
-    stack.enter_context(
-        mock.patch.object(pipeline, "cluster_events", lambda *a, **k: SimpleNamespace(events=()))
-    )
-    stack.enter_context(mock.patch.object(pipeline, "extract_facts", lambda *a, **k: None))
-    stack.enter_context(mock.patch.object(pipeline, "find_inconsistencies", lambda *a, **k: ()))
-    return stack
-
-
 def bench_check(
     n: int, work: Path, state_from: Path | None, quick_state: bool = False
 ) -> dict[str, object]:
@@ -89,7 +74,7 @@ def bench_check(
         start = time.perf_counter()
         if state_from is not None:
             shutil.copytree(str(state_from).format(n=n), built)
-        with _without_analysis() if quick_state else contextlib.nullcontext():
+        with without_analysis() if quick_state else contextlib.nullcontext():
             pipeline.check(folder, built, settings, exclude=[*excluded(folder), folder / "new"])
         out["build_or_upgrade_seconds"] = round(time.perf_counter() - start, 1)
     state = work / f"state-{n}-check"
@@ -140,7 +125,7 @@ def main() -> None:
     parser.add_argument(
         "--quick-state",
         action="store_true",
-        help="build the state without events and findings (see _without_analysis)",
+        help="build the state without events and findings (see _worker.without_analysis)",
     )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)

