@@ -372,7 +372,8 @@ def _check(
         )
     )
     if not new_ids:  # nothing to compare: the state only takes the new file index
-        store.save(_updated_state(old, scan, [], None, {}, (), ()))
+        state, appended = _updated_state(old, scan, [], None, {}, (), ())
+        store.save(state, appended=appended)
         return _nothing_new(scan, known, folder, state_dir, embedder, settings)
     near = find_duplicates(new_corpus, settings, stored=(stored_ids, stored_sigs))
     new_units = passage_units(new_corpus, embedder)
@@ -383,10 +384,10 @@ def _check(
     fresh = set(new_ids)
     findings = tuple(f for f in findings if fresh & {d for v in f.values for d in v.documents})
     remaining, suppressed = filter_findings(findings, baseline or Baseline())
-    state = _updated_state(
+    state, appended = _updated_state(
         old, scan, new_ids, near, new_vectors, findings, clustering.events, reclustered=work
     )
-    store.save(state)
+    store.save(state, appended=appended)
 
     meta = _meta(settings, embedder, near.params, folder)
     meta["check"] = {
@@ -524,10 +525,10 @@ def _updated_state(
     new_events: Sequence[Event],
     *,
     reclustered: Corpus | None = None,
-) -> StateData:
-    """Return the state after a check: the new articles' rows added to the stored ones. Events
-    are merged by :func:`merged_events` (``reclustered``: the new articles and their
-    candidates)."""
+) -> tuple[StateData, dict[str, pl.DataFrame]]:
+    """Return the state after a check, and the rows it adds to each table that only grows (for
+    ``StateStore.save(appended=...)``, which writes those rows alone). Events are merged by
+    :func:`merged_events` (``reclustered``: the new articles and their candidates)."""
     corpus = scan.corpus
     sha_of = dict(zip(corpus.documents["id"], corpus.documents["sha256"], strict=True))
     rows = (
@@ -569,14 +570,19 @@ def _updated_state(
         },
         schema={"sha256": pl.String, "vector": dim},
     )
-    return StateData(
+    sig_rows = sig_rows.join(old.signatures.select("sha256"), on="sha256", how="anti")
+    vec_rows = vec_rows.join(old.vectors.select("sha256"), on="sha256", how="anti")
+    appended = {
+        "documents": rows,
+        "signatures": sig_rows,
+        "vectors": vec_rows,
+        "passages": passage_rows,
+        "lines": line_rows,
+    }
+    state = StateData(
         documents=documents,
-        signatures=pl.concat([old.signatures, sig_rows]).unique(
-            "sha256", keep="first", maintain_order=True
-        ),
-        vectors=pl.concat([old.vectors, vec_rows]).unique(
-            "sha256", keep="first", maintain_order=True
-        ),
+        signatures=pl.concat([old.signatures, sig_rows]),
+        vectors=pl.concat([old.vectors, vec_rows]),
         findings=pl.concat([old.findings, findings_frame(findings, sha_of)]).unique(
             "id", keep="last", maintain_order=True
         ),
@@ -590,6 +596,7 @@ def _updated_state(
         passages=pl.concat([old.passages.lazy(), passage_rows.lazy()]),
         lines=pl.concat([old.lines.lazy(), line_rows.lazy()]),
     )
+    return state, appended
 
 
 def merged_events(

@@ -1,21 +1,24 @@
 """State stage: what `dedupe check` has already seen, stored in a directory between runs.
 
-A state directory holds one generation of Parquet files (documents, signatures, vectors,
-findings, events, and the file index, passages and line keys that let a check read only what
-changed) and ``manifest.json``, which names that generation's files with their sha256
-checksums and sizes, and records the parameters that shaped them (package version, embedding
-model, MinHash settings...)::
+A state directory holds Parquet tables (documents, signatures, vectors, findings, events, and
+the file index, passages and line keys that let a check read only what changed) and
+``manifest.json``, which names every file of the state with its sha256 checksum, size and row
+count, and records the parameters that shaped them (package version, embedding model, MinHash
+settings...)::
 
-    DIR/manifest.json           the commit point: replaced atomically, names gen-000007/*
-    DIR/gen-000007/*.parquet    the current generation
-    DIR/.lock, DIR/.lock.owner  the exclusive lock and the pid of its holder
+    DIR/manifest.json             the commit point: replaced atomically
+    DIR/gen-000007/*.parquet      the tables a check rewrites (findings, events, file index)
+    DIR/segments/*.parquet        the tables that only grow (documents, signatures, vectors,
+                                  passages, line keys): immutable segments, one per check that
+                                  added rows, merged into one past MAX_SEGMENTS
+    DIR/.lock, DIR/.lock.owner    the exclusive lock and the pid of its holder
 
-A save writes a whole new generation (each file fsynced), then a temporary manifest, then
-``os.replace``s it onto ``manifest.json`` and fsyncs the directory; only after that are older
-generations deleted. A run killed at any point therefore leaves either the previous state or the
-new one, both complete. Loading reads only what the manifest names and verifies every checksum,
-size, schema and row count: a damaged state is refused with a message naming the file, never
-silently replaced by an empty one.
+A save writes its new files (each fsynced), then a temporary manifest, then ``os.replace``s it
+onto ``manifest.json`` and fsyncs the directory; only after that are older generations and
+segments no longer named removed. A run killed at any point therefore leaves either the previous
+state or the new one, both complete. Loading reads only what the manifest names and verifies
+every checksum, size, schema and row count: a damaged state is refused with a message naming
+the file, never silently replaced by an empty one.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import re
 import shutil
 import socket
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +54,13 @@ OPTIONAL = ("files", "passages", "lines")
 # Tables that grow with every article ever seen: ``load(lazy=True)`` scans them instead of
 # reading them, so a check reads only the rows it filters for.
 LAZY = ("documents", "passages", "lines")
+
+# Tables a check only appends to: kept as immutable segment files under ``segments/``, so a
+# check writes its new rows, not the archive again (at 100,000 articles a whole generation is
+# hundreds of MB). A table of more than MAX_SEGMENTS segments is written again as one.
+SEGMENTED = ("documents", "signatures", "vectors", "passages", "lines")
+SEGMENTS = "segments"
+MAX_SEGMENTS = 16
 
 _GENERATION = re.compile(r"gen-(\d{6,})")
 _TEMPORARY = re.compile(r"\.(manifest\.json|lock\.owner)\..*\.tmp")
@@ -249,16 +260,26 @@ class StateStore:
             }
         return StateData(**tables)
 
-    def save(self, data: StateData) -> None:
+    def save(
+        self, data: StateData, *, appended: Mapping[str, pl.DataFrame | pl.LazyFrame] | None = None
+    ) -> None:
         """Commit ``data`` as the new state atomically: a run killed at any point leaves the
-        previous state or this one, both complete; older generations are then removed."""
+        previous state or this one, both complete; older generations are then removed.
+
+        ``appended`` names tables of ``SEGMENTED`` whose new content is the committed one plus
+        these rows (``data``'s frame for them must be that): only the rows are written, as a
+        new segment. Without a committed segmented table to add to, or past MAX_SEGMENTS, the
+        table is written whole from ``data``."""
         frames = {name: _conform(name, getattr(data, name)) for name in TABLES}
+        extra = {name: _conform(name, rows) for name, rows in (appended or {}).items()}
+        if set(extra) - set(SEGMENTED):
+            raise StateError(f"cannot append to {sorted(set(extra) - set(SEGMENTED))}")
         with self.lock():
             previous = self._previous_manifest()
             generation = max([self._newest_generation(), int(previous.get("generation", 0))]) + 1
             folder = self.directory / f"gen-{generation:06d}"
             try:
-                self._commit(folder, generation, frames, previous)
+                self._commit(folder, generation, frames, previous, extra)
             except OSError as exc:
                 with contextlib.suppress(OSError):
                     shutil.rmtree(folder)
@@ -274,32 +295,35 @@ class StateStore:
         generation: int,
         frames: dict[str, pl.DataFrame | pl.LazyFrame],
         previous: dict[str, Any],
+        appended: dict[str, pl.DataFrame | pl.LazyFrame],
     ) -> None:
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir()
+        segments = self.directory / SEGMENTS
+        segments.mkdir(exist_ok=True)
         files: dict[str, dict[str, Any]] = {}
         for name, frame in frames.items():
-            path = folder / f"{name}.parquet"
-            if isinstance(frame, pl.LazyFrame):
-                frame.sink_parquet(path)
-                rows = _height(pl.scan_parquet(path))
-                with path.open("rb+") as handle:
-                    os.fsync(handle.fileno())
-            else:
-                rows = frame.height
-                with path.open("wb") as handle:
-                    frame.write_parquet(handle)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            digest, size = _sha256_file(path)
-            files[name] = {
-                "path": f"{folder.name}/{path.name}",
-                "sha256": digest,
-                "bytes": size,
-                "rows": rows,
-            }
+            if name not in SEGMENTED:
+                files[name] = self._write_file(folder / f"{name}.parquet", frame)
+                continue
+            kept = previous.get("files", {}).get(name, {}).get("segments")
+            if (
+                name in appended
+                and isinstance(kept, list)
+                and len(kept) < MAX_SEGMENTS
+                # segments are read as one table: the same columns and types as those kept
+                and self._same_schema(kept, appended[name])
+            ):
+                rows = appended[name]
+                parts = list(kept)
+                if _height(rows):
+                    parts.append(self._write_file(_segment_path(segments, name), rows))
+            else:  # the whole table as one segment
+                parts = [self._write_file(_segment_path(segments, name), frame)]
+            files[name] = {"segments": parts, "rows": sum(part["rows"] for part in parts)}
         fsync_directory(folder)
+        fsync_directory(segments)
         now = _utc_now()
         keep_created = previous.get("params") == self.params and isinstance(
             previous.get("created"), str
@@ -317,7 +341,74 @@ class StateStore:
         atomic_write_text(self.manifest_path, text, prefix=f".{MANIFEST}.")
         fsync_directory(self.directory)
 
+    def _same_schema(self, kept: list[dict[str, Any]], rows: pl.DataFrame | pl.LazyFrame) -> bool:
+        if not kept:
+            return False
+        try:
+            stored = pl.read_parquet_schema(self.directory / kept[0]["path"])
+        except (OSError, pl.exceptions.PolarsError, ValueError, KeyError, TypeError):
+            return False
+        return dict(stored) == dict(rows.collect_schema())
+
+    def _write_file(self, path: Path, frame: pl.DataFrame | pl.LazyFrame) -> dict[str, Any]:
+        """Write ``frame`` to ``path`` (fsynced); return its manifest entry."""
+        if isinstance(frame, pl.LazyFrame):
+            frame.sink_parquet(path)
+            rows = _height(pl.scan_parquet(path))
+            with path.open("rb+") as handle:
+                os.fsync(handle.fileno())
+        else:
+            rows = frame.height
+            with path.open("wb") as handle:
+                frame.write_parquet(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+        digest, size = _sha256_file(path)
+        return {
+            "path": path.relative_to(self.directory).as_posix(),
+            "sha256": digest,
+            "bytes": size,
+            "rows": rows,
+        }
+
     def _read_table(
+        self, name: str, entry: dict[str, Any], *, lazy: bool = False
+    ) -> pl.DataFrame | pl.LazyFrame:
+        if "segments" not in entry:
+            return self._read_file(name, entry, lazy=lazy)
+        parts = [self._verified(part) for part in entry["segments"]]
+        if not parts:
+            return _empty(name).lazy() if lazy else _empty(name)
+        try:
+            frame = pl.scan_parquet(parts) if lazy else pl.read_parquet(parts)
+            problem = _schema_problem(name, frame)
+            height = _height(frame)
+        except (OSError, pl.exceptions.PolarsError, ValueError) as exc:
+            raise StateError(self._file_problem(parts[0], f"unreadable: {_reason(exc)}")) from exc
+        if problem is None and height != entry["rows"]:
+            problem = f"{height} rows, the manifest says {entry['rows']}"
+        if problem:
+            raise StateError(self._file_problem(parts[0], f"table {name}: {problem}"))
+        return frame
+
+    def _verified(self, entry: dict[str, Any]) -> Path:
+        """Return the path of a manifest file entry after checking its size and checksum."""
+        path = self.directory / entry["path"]
+        if not path.is_file():
+            raise StateError(self._file_problem(path, "missing"))
+        try:
+            digest, size = _sha256_file(path)
+        except OSError as exc:
+            raise StateError(self._file_problem(path, f"unreadable: {_reason(exc)}")) from exc
+        if size != entry["bytes"]:
+            raise StateError(
+                self._file_problem(path, f"{size} bytes, the manifest says {entry['bytes']}")
+            )
+        if digest != entry["sha256"]:
+            raise StateError(self._file_problem(path, "sha256 checksum mismatch"))
+        return path
+
+    def _read_file(
         self, name: str, entry: dict[str, Any], *, lazy: bool = False
     ) -> pl.DataFrame | pl.LazyFrame:
         relative = entry["path"]
@@ -370,6 +461,16 @@ class StateStore:
             elif _TEMPORARY.fullmatch(child.name):
                 with contextlib.suppress(OSError):
                     child.unlink()
+        used = {
+            part["path"]
+            for entry in self._previous_manifest().get("files", {}).values()
+            for part in entry.get("segments", [])
+        }
+        with contextlib.suppress(OSError):
+            for child in (self.directory / SEGMENTS).iterdir():
+                if f"{SEGMENTS}/{child.name}" not in used:
+                    with contextlib.suppress(OSError):
+                        child.unlink()
 
     def _children(self) -> list[Path]:
         try:
@@ -596,15 +697,42 @@ def _manifest_shape_problem(manifest: object) -> str | None:
             continue
         if not isinstance(entry, dict):
             return f"no entry for {name}"
-        path = entry.get("path")
-        if not (isinstance(path, str) and re.fullmatch(r"gen-\d{6,}/" + name + r"\.parquet", path)):
-            return f"bad path for {name}: {path!r}"
-        if not isinstance(entry.get("sha256"), str):
-            return f"no sha256 for {name}"
-        for number in ("bytes", "rows"):
-            if not isinstance(entry.get(number), int):
-                return f"no {number} for {name}"
+        if "segments" in entry and name in SEGMENTED:
+            parts = entry["segments"]
+            if not isinstance(parts, list) or not isinstance(entry.get("rows"), int):
+                return f"bad segment list for {name}"
+            for part in parts:
+                problem = _file_entry_problem(name, part, segment=True)
+                if problem:
+                    return problem
+            continue
+        problem = _file_entry_problem(name, entry, segment=False)
+        if problem:
+            return problem
     return None
+
+
+def _file_entry_problem(name: str, entry: object, *, segment: bool) -> str | None:
+    if not isinstance(entry, dict):
+        return f"bad entry for {name}"
+    path = entry.get("path")
+    pattern = (
+        rf"{SEGMENTS}/{name}-[0-9a-f]{{32}}\.parquet"
+        if segment
+        else rf"gen-\d{{6,}}/{name}\.parquet"
+    )
+    if not (isinstance(path, str) and re.fullmatch(pattern, path)):
+        return f"bad path for {name}: {path!r}"
+    if not isinstance(entry.get("sha256"), str):
+        return f"no sha256 for {name}"
+    for number in ("bytes", "rows"):
+        if not isinstance(entry.get(number), int):
+            return f"no {number} for {name}"
+    return None
+
+
+def _segment_path(folder: Path, name: str) -> Path:
+    return folder / f"{name}-{uuid.uuid4().hex}.parquet"
 
 
 def _param_diffs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

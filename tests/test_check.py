@@ -100,8 +100,8 @@ def test_corrupt_state_exits_2_and_is_left_alone(tmp_path):
     shutil.copy(SEEDS / ADDED, articles / ADDED)
     state = tmp_path / "state"
     assert invoke("check", str(articles), "--state", str(state), "--exit-zero").exit_code == 0
-    generation = json.loads((state / "manifest.json").read_text())["files"]["documents"]["path"]
-    target = state / generation
+    documents = json.loads((state / "manifest.json").read_text())["files"]["documents"]
+    target = state / documents["segments"][0]["path"]
     target.write_bytes(target.read_bytes()[:50])
     before = target.read_bytes()
     result = invoke("check", str(articles), "--state", str(state))

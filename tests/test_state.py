@@ -19,7 +19,9 @@ from state_writer import PARAMS, build_state
 from dedupe.errors import StateError
 from dedupe.models import Evidence, Finding, FindingValue
 from dedupe.state import (
+    MAX_SEGMENTS,
     SCHEMA,
+    SEGMENTED,
     TABLES,
     StateData,
     StateStore,
@@ -96,6 +98,12 @@ def _files(directory: Path) -> dict[str, bytes]:
     }
 
 
+def _table_files(directory: Path, name: str) -> list[Path]:
+    """Return the files of table ``name`` that the committed manifest names."""
+    entry = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))["files"][name]
+    return [directory / part["path"] for part in entry.get("segments", [entry])]
+
+
 def _generations(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.startswith("gen-"))
 
@@ -135,11 +143,17 @@ def test_roundtrip_keeps_arabic_text_types_and_records_checksums(tmp_path: Path)
         "lines": 0,
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["created"])
-    for name, entry in manifest["files"].items():
-        path = store.directory / entry["path"]
-        assert entry["path"] == f"gen-000001/{name}.parquet"
-        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-        assert entry["bytes"] == path.stat().st_size
+    for name, table in manifest["files"].items():
+        entries = table["segments"] if name in SEGMENTED else [table]
+        assert len(entries) == 1
+        for entry in entries:
+            path = store.directory / entry["path"]
+            if name in SEGMENTED:
+                assert re.fullmatch(rf"segments/{name}-[0-9a-f]{{32}}\.parquet", entry["path"])
+            else:
+                assert entry["path"] == f"gen-000001/{name}.parquet"
+            assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+            assert entry["bytes"] == path.stat().st_size
 
 
 def test_next_save_replaces_the_generation_and_keeps_created(tmp_path: Path) -> None:
@@ -236,11 +250,11 @@ def _traversing_manifest(directory: Path) -> Path:
 
 def _schema_change(directory: Path) -> Path:
     """A well-formed file whose checksum is in the manifest but that lacks a column."""
-    path = directory / "gen-000001" / "documents.parquet"
+    (path,) = _table_files(directory, "documents")
     pl.read_parquet(path).drop("text").write_parquet(path)
     manifest_path = directory / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    entry = manifest["files"]["documents"]
+    (entry,) = manifest["files"]["documents"]["segments"]
     entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
     entry["bytes"] = path.stat().st_size
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -249,7 +263,7 @@ def _schema_change(directory: Path) -> Path:
 
 def _file_damage(name: str, damage: object) -> object:
     def apply(directory: Path) -> Path:
-        path = directory / "gen-000001" / f"{name}.parquet"
+        (path,) = _table_files(directory, name)
         damage(path)  # type: ignore[operator]
         return path
 
@@ -544,7 +558,106 @@ def test_a_state_from_before_the_file_index_loads_it_empty(tmp_path: Path) -> No
 def test_a_damaged_lazy_table_is_refused_at_load(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "state", PARAMS)
     store.save(_with_index(arabic_state()))
-    path = store.directory / store.manifest()["files"]["passages"]["path"]
+    (path,) = _table_files(store.directory, "passages")
     path.write_bytes(path.read_bytes()[:-20] + b"\0" * 20)
-    with pytest.raises(StateError, match=r"passages\.parquet is corrupt"):
+    with pytest.raises(StateError, match=r"passages-[0-9a-f]{32}\.parquet is corrupt"):
         store.load(lazy=True)
+
+
+def _more_lines(keys: list[int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"sha256": [f"s{k}" for k in keys], "key": keys},
+        schema={"sha256": pl.String, "key": pl.UInt64},
+    )
+
+
+def test_appended_rows_are_written_alone_as_a_new_segment(tmp_path: Path) -> None:
+    """A check adds its new articles' rows; the archive's files are not written again."""
+    store = StateStore(tmp_path / "state", PARAMS)
+    data = _with_index(arabic_state())
+    store.save(data)
+    first = {name: _table_files(store.directory, name) for name in SEGMENTED}
+    before = {path: path.read_bytes() for paths in first.values() for path in paths}
+    lazy = store.load(lazy=True)
+    more = _more_lines([3, 4])
+    store.save(
+        dataclasses.replace(lazy, lines=pl.concat([lazy.lines, more.lazy()])),
+        appended={"lines": more},
+    )
+    lines = _table_files(store.directory, "lines")
+    assert lines[:-1] == first["lines"] and len(lines) == 2
+    for name in set(SEGMENTED) - {"lines"}:  # not appended to: written whole again
+        assert len(_table_files(store.directory, name)) == 1, name
+        assert _table_files(store.directory, name) != first[name], name
+    assert lines[0].read_bytes() == before[lines[0]], "the old segment is untouched"
+    again = store.load()
+    assert again.lines["key"].to_list() == [2**64 - 1, 7, 3, 4]
+    assert store.manifest()["counts"]["lines"] == 4
+    assert_frame_equal(again.documents, data.documents)
+    # nothing to add: no empty segment
+    store.save(store.load(), appended={"lines": _more_lines([])})
+    assert len(_table_files(store.directory, "lines")) == 2
+
+
+def test_segments_are_merged_past_the_limit_and_unused_ones_removed(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(_with_index(arabic_state()))
+    keys = [2**64 - 1, 7]
+    for k in range(MAX_SEGMENTS + 2):
+        current = store.load()
+        keys.append(100 + k)
+        more = _more_lines([100 + k])
+        store.save(
+            dataclasses.replace(current, lines=pl.concat([current.lines, more])),
+            appended={"lines": more},
+        )
+        assert len(_table_files(store.directory, "lines")) <= MAX_SEGMENTS
+        assert store.load().lines["key"].to_list() == keys
+    named = {p.name for name in SEGMENTED for p in _table_files(store.directory, name)}
+    assert {p.name for p in (store.directory / "segments").iterdir()} == named
+
+
+def test_appending_to_a_state_of_whole_generation_files_writes_the_table_whole(
+    tmp_path: Path,
+) -> None:
+    """A state saved before segments names gen-*/lines.parquet, which the next save removes:
+    an append to it writes the whole table as a segment."""
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(_with_index(arabic_state()))
+    manifest = json.loads(store.manifest_path.read_text(encoding="utf-8"))
+    (segment,) = _table_files(store.directory, "lines")
+    legacy = store.directory / "gen-000001" / "lines.parquet"
+    segment.replace(legacy)
+    entry = manifest["files"]["lines"]["segments"][0]
+    manifest["files"]["lines"] = {**entry, "path": "gen-000001/lines.parquet"}
+    store.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    current = store.load(lazy=True)
+    more = _more_lines([5])
+    store.save(
+        dataclasses.replace(current, lines=pl.concat([current.lines, more.lazy()])),
+        appended={"lines": more},
+    )
+    assert len(_table_files(store.directory, "lines")) == 1
+    assert store.load().lines["key"].to_list() == [2**64 - 1, 7, 5]
+    assert not legacy.exists()
+
+
+def test_only_growing_tables_take_appended_rows(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    data = arabic_state()
+    store.save(data)
+    with pytest.raises(StateError, match="cannot append to"):
+        store.save(data, appended={"findings": data.findings})
+
+
+def test_appended_rows_of_other_columns_write_the_table_whole(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(_with_index(arabic_state()))
+    current = store.load()
+    more = _more_lines([9]).with_columns(pl.lit("x").alias("extra"))
+    store.save(
+        dataclasses.replace(current, lines=pl.concat([current.lines, more], how="diagonal")),
+        appended={"lines": more},
+    )
+    assert len(_table_files(store.directory, "lines")) == 1
+    assert store.load().lines["key"].to_list() == [2**64 - 1, 7, 9]
