@@ -349,8 +349,11 @@ def test_leftovers_are_ignored_by_load_and_removed_by_the_next_save(tmp_path: Pa
     (stale / "documents.parquet").write_bytes(b"half a file")
     (store.directory / ".manifest.json.0123abcd.tmp").write_text("{", encoding="utf-8")
     (store.directory / "notes.txt").write_text("mine", encoding="utf-8")
+    orphan = store.directory / "segments" / f"documents-{'0' * 32}.parquet"  # a killed save's
+    orphan.write_bytes(b"half a segment")
     assert store.load().counts()["documents"] == 2
     store.save(arabic_state())
+    assert not orphan.exists()
     assert _generations(store.directory) == ["gen-000042"]
     assert _temporary(store.directory) == []
     assert (store.directory / "notes.txt").read_text(encoding="utf-8") == "mine"
