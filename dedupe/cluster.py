@@ -477,15 +477,22 @@ def _continue_discourse(
 
 def _best_scores(pairs: pl.DataFrame, n: int) -> csr_matrix:
     """Return the pair scores as a symmetric n × n sparse matrix (row r: r's scored partners).
-    A pair scored twice keeps its last score."""
+    A pair scored twice keeps its last score. Built from the sorted edge list directly: a COO
+    matrix and its conversion would hold several copies of tens of millions of entries."""
     last = pairs.select(
         pl.min_horizontal("i", "j").alias("a"), pl.max_horizontal("i", "j").alias("b"), "score"
     ).unique(subset=["a", "b"], keep="last")
-    a = last["a"].to_numpy()
-    b = last["b"].to_numpy()
-    v = last["score"].to_numpy()
+    both = pl.concat(
+        [
+            last.select(pl.col("a").alias("row"), pl.col("b").alias("col"), "score"),
+            last.select(pl.col("b").alias("row"), pl.col("a").alias("col"), "score"),
+        ]
+    ).sort("row", "col")
+    del last
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(both["row"].to_numpy(), minlength=n), out=indptr[1:])
     return csr_matrix(
-        (np.concatenate([v, v]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+        (both["score"].to_numpy(), both["col"].to_numpy(), indptr), shape=(n, n), copy=False
     )
 
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
 
+import numpy as np
 import polars as pl
 
 from dedupe.cluster import Clustering
@@ -58,7 +59,31 @@ class Context:
     facets: list[tuple[str, set[tuple[str, int]]]]  # (event id, {(document, passage start)})
     aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]]  # strongly aligned pairs
     # passage pair → its alignment score, for pairs aligned at least WEEKDAY_ONLY_ALIGNMENT
-    pair_score: dict[frozenset[tuple[str, int]], float]
+    pair_score: PairScores | Mapping[frozenset[tuple[str, int]], float]
+
+
+@dataclass(frozen=True, slots=True)
+class PairScores:
+    """Alignment scores of passage pairs, looked up like a dict keyed by the frozenset of the two
+    passages' (document, start): held as sorted numpy codes, since a large run has millions of
+    pairs (a dict of frozensets took a gigabyte at 10,000 articles)."""
+
+    rows: dict[tuple[str, int], int]  # (document, passage start) → row of the pair codes
+    codes: np.ndarray  # sorted int64: low row × n + high row
+    scores: np.ndarray
+    n: int
+
+    def get(self, key: frozenset[tuple[str, int]], default: float = 0.0) -> float:
+        """Return the score of the pair ``key``, or ``default`` when it was not scored."""
+        ends = [self.rows.get(end) for end in key]
+        if len(ends) != 2 or None in ends:
+            return default
+        low, high = sorted(ends)  # type: ignore[type-var]
+        code = low * self.n + high
+        at = int(np.searchsorted(self.codes, code))
+        if at < len(self.codes) and self.codes[at] == code:
+            return float(self.scores[at])
+        return default
 
 
 def build_context(
@@ -73,7 +98,7 @@ def build_context(
     passage_event: dict[tuple[str, int], set[str]] = defaultdict(set)
     facets: list[tuple[str, set[tuple[str, int]]]] = []
     aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]] = []
-    pair_score: dict[frozenset[tuple[str, int]], float] = {}
+    pair_score: PairScores | dict[frozenset[tuple[str, int]], float] = {}
     if clustering is not None:
         frame = clustering.units.frame
         key = list(zip(frame["document"].to_list(), frame["start"].to_list(), strict=True))
@@ -93,8 +118,15 @@ def build_context(
             .unique(subset=["a", "b"], keep="last", maintain_order=True)
             .filter(pl.col("score") >= WEEKDAY_ONLY_ALIGNMENT)
         )
-        for i, j, score in scored.iter_rows():
-            pair_score[frozenset([key[i], key[j]])] = score
+        n = max(1, len(key))
+        codes = scored["a"].cast(pl.Int64).to_numpy() * n + scored["b"].cast(pl.Int64).to_numpy()
+        order = np.argsort(codes, kind="stable")
+        pair_score = PairScores(
+            rows={k: r for r, k in enumerate(key)},
+            codes=codes[order],
+            scores=scored["score"].to_numpy()[order],
+            n=n,
+        )
         strong = clustering.pairs.filter(pl.col("score") >= align_threshold)
         for i, j in strong.select("i", "j").iter_rows():
             a, b = key[i], key[j]
