@@ -25,7 +25,7 @@ from itertools import combinations
 import numpy as np
 import polars as pl
 
-from dedupe.cluster import Clustering
+from dedupe.cluster import Clustering, pair_codes
 from dedupe.facts import Facts, Located
 from dedupe.facts.dates import DateMention
 from dedupe.facts.names import (
@@ -109,23 +109,11 @@ def build_context(
         for eid, event_facets in clustering.facets.items():
             for facet in event_facets:
                 facets.append((eid, {key[r] for r in facet}))
-        scored = (
-            clustering.pairs.select(
-                pl.min_horizontal("i", "j").alias("a"),
-                pl.max_horizontal("i", "j").alias("b"),
-                "score",
-            )
-            .unique(subset=["a", "b"], keep="last", maintain_order=True)
-            .filter(pl.col("score") >= WEEKDAY_ONLY_ALIGNMENT)
-        )
         n = max(1, len(key))
-        codes = scored["a"].cast(pl.Int64).to_numpy() * n + scored["b"].cast(pl.Int64).to_numpy()
-        order = np.argsort(codes, kind="stable")
+        codes, scores = pair_codes(clustering.pairs, n)
+        keep = scores >= WEEKDAY_ONLY_ALIGNMENT
         pair_score = PairScores(
-            rows={k: r for r, k in enumerate(key)},
-            codes=codes[order],
-            scores=scored["score"].to_numpy()[order],
-            n=n,
+            rows={k: r for r, k in enumerate(key)}, codes=codes[keep], scores=scores[keep], n=n
         )
         strong = clustering.pairs.filter(pl.col("score") >= align_threshold)
         for i, j in strong.select("i", "j").iter_rows():
