@@ -374,13 +374,14 @@ class StateStore:
     def _read_table(
         self, name: str, entry: dict[str, Any], *, lazy: bool = False
     ) -> pl.DataFrame | pl.LazyFrame:
-        if "segments" not in entry:
-            return self._read_file(name, entry, lazy=lazy)
-        parts = [self._verified(part) for part in entry["segments"]]
+        """Return table ``name`` from its manifest entry (one generation file, or segments read
+        as one table) after checking every file's size and checksum, then its schema and rows."""
+        parts = [self._verified(part) for part in entry.get("segments", [entry])]
         if not parts:
             return _empty(name).lazy() if lazy else _empty(name)
+        source = parts[0] if len(parts) == 1 else parts
         try:
-            frame = pl.scan_parquet(parts) if lazy else pl.read_parquet(parts)
+            frame = pl.scan_parquet(source) if lazy else pl.read_parquet(source)
             problem = _schema_problem(name, frame)
             height = _height(frame)
         except (OSError, pl.exceptions.PolarsError, ValueError) as exc:
@@ -388,7 +389,7 @@ class StateStore:
         if problem is None and height != entry["rows"]:
             problem = f"{height} rows, the manifest says {entry['rows']}"
         if problem:
-            raise StateError(self._file_problem(parts[0], f"table {name}: {problem}"))
+            raise StateError(self._file_problem(parts[0], problem))
         return frame
 
     def _verified(self, entry: dict[str, Any]) -> Path:
@@ -407,35 +408,6 @@ class StateStore:
         if digest != entry["sha256"]:
             raise StateError(self._file_problem(path, "sha256 checksum mismatch"))
         return path
-
-    def _read_file(
-        self, name: str, entry: dict[str, Any], *, lazy: bool = False
-    ) -> pl.DataFrame | pl.LazyFrame:
-        relative = entry["path"]
-        path = self.directory / relative
-        if not path.is_file():
-            raise StateError(self._file_problem(path, "missing"))
-        try:
-            digest, size = _sha256_file(path)
-        except OSError as exc:
-            raise StateError(self._file_problem(path, f"unreadable: {_reason(exc)}")) from exc
-        if size != entry["bytes"]:
-            raise StateError(
-                self._file_problem(path, f"{size} bytes, the manifest says {entry['bytes']}")
-            )
-        if digest != entry["sha256"]:
-            raise StateError(self._file_problem(path, "sha256 checksum mismatch"))
-        try:
-            frame = pl.scan_parquet(path) if lazy else pl.read_parquet(path)
-            problem = _schema_problem(name, frame)
-            height = _height(frame)
-        except (OSError, pl.exceptions.PolarsError, ValueError) as exc:
-            raise StateError(self._file_problem(path, f"unreadable: {_reason(exc)}")) from exc
-        if problem is None and height != entry["rows"]:
-            problem = f"{height} rows, the manifest says {entry['rows']}"
-        if problem:
-            raise StateError(self._file_problem(path, problem))
-        return frame
 
     def _previous_manifest(self) -> dict[str, Any]:
         try:
