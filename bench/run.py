@@ -1196,7 +1196,7 @@ def _measured_mark(b: Bench, label: str, n: int, how: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000])
     parser.add_argument("--budget-min", type=float, default=20.0, help="total time budget")
     parser.add_argument("--model", help="model for run and check (default: the project's)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/dedupe-bench"))

@@ -206,10 +206,11 @@ def subset(corpus: Corpus, ids: Sequence[str]) -> Corpus:
 
 def document_vectors(units: PassageUnits) -> dict[str, np.ndarray]:
     """Return one L2-normalized vector per document: the mean of its passage vectors."""
+    rows_of: dict[str, list[int]] = {}
+    for i, doc in enumerate(units.frame["document"].to_list()):
+        rows_of.setdefault(doc, []).append(i)
     out: dict[str, np.ndarray] = {}
-    docs = units.frame["document"].to_list()
-    for doc in dict.fromkeys(docs):
-        rows = [i for i, d in enumerate(docs) if d == doc]
+    for doc, rows in rows_of.items():  # one pass: scanning every row per document is quadratic
         v = units.vectors[rows].mean(axis=0)
         out[doc] = (v / (np.linalg.norm(v) + 1e-9)).astype(np.float32)
     return out
