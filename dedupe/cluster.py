@@ -25,15 +25,16 @@ from scipy.sparse.csgraph import connected_components
 
 from dedupe.embed import Embedder
 from dedupe.facts.dates import zipf
-from dedupe.facts.tokens import token_fields
+from dedupe.facts.tokens import choose_proclitic, vocabulary, word_reading
 from dedupe.models import Corpus, Event, PassageRef, parse_published
 from dedupe.settings import Settings
-from dedupe.text import ARABIC_LETTER, _forms, vocabulary
+from dedupe.text import _WORD, ARABIC_LETTER, _forms
 
 MIN_PASSAGE_WORDS = 5
 EDGE_FLOOR = 0.25  # pairs scoring below this are not kept at all
 MAX_COMPONENT = 4000  # average-link runs on dense matrices of at most this size
 ALL_PAIRS_DOCS = 400  # below this many documents every cross-document pair is scored
+RARE_WEIGHT = 4.0  # a word at least this informative (see word_weight) is a passage's anchor
 NEIGHBOURS = 40  # above it, each document is compared with its nearest neighbours only
 PAIR_SCHEMA = {"i": pl.Int32, "j": pl.Int32, "score": pl.Float64}  # score_all's frame
 
@@ -109,14 +110,17 @@ def _script(text: str) -> str:
     return "ar" if ARABIC_LETTER.search(text) else "en"
 
 
-def _terms(text: str, vocab: set[str] | None) -> list[tuple[str, str]]:
-    """Return (stem, surface without marks or proclitic) for each word of ``text``: the
-    tokens' ``stem`` and light form (see :func:`dedupe.text.tokenize`), without building
-    tokens."""
-    return [
-        (stem, _forms(surface)[0][len(prefix) :])
-        for _, _, surface, _, stem, prefix in token_fields(text, vocab)
-    ]
+def _light(surface: str, prefix: str) -> str:
+    return _forms(surface)[0][len(prefix) :]
+
+
+def _weighed(surface: str, prefix: str, stem: str, lang: str) -> tuple[str, float] | None:
+    """Return (stem, weight) of a word in a passage's lexical vector, or None when it does not
+    count (a one-letter non-number, or a word too common to weigh above 1)."""
+    if len(stem) < 2 and not stem.isdigit():
+        return None
+    w = word_weight(_light(surface, prefix).lower(), lang)
+    return None if w <= 1.0 else (stem, w)
 
 
 def _lexical(
@@ -134,25 +138,38 @@ def _lexical(
     indices = array("q")
     indptr = array("q", [0])
     anchors: list[frozenset[str]] = []
+    # (surface, proclitic) → (stem, weight; None when the word does not count), per script:
+    # what a word gives depends on these alone, only the proclitic choice on the document
+    word_of: dict[str, dict[tuple[str, str], tuple[str, float] | None]] = {}
     vocab_doc, vocab = None, None
     for text, doc, lang in zip(texts, documents, scripts, strict=True):
         if doc != vocab_doc:
             vocab_doc = doc
             vocab = vocabulary(doc_text[doc]) if doc in doc_text else None
+        memo = word_of.setdefault(lang, {})
         weights: dict[str, float] = {}
         rare: set[str] = set()
-        for stem, light in _terms(text, vocab):
-            if len(stem) < 2 and not stem.isdigit():
+        for surface in _WORD.findall(text):
+            reading = word_reading(surface)
+            if reading is None:
                 continue
-            w = word_weight(light.lower(), lang)
-            if w <= 1.0:
+            _, stem, prefix, choices = reading
+            if choices and vocab:
+                prefix, stem = choose_proclitic(choices, vocab, prefix, stem)
+            key = (surface, prefix)
+            if key in memo:
+                word = memo[key]
+            else:
+                word = memo[key] = _weighed(surface, prefix, stem, lang)
+            if word is None:
                 continue
+            stem, w = word
             weights[stem] = weights.get(stem, 0.0) + w
-            if stem.isdigit() or w >= 4.0:
+            if stem.isdigit() or w >= RARE_WEIGHT:
                 rare.add(stem)
         norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-        for word, value in weights.items():
-            indices.append(columns.setdefault(word, len(columns)))
+        for word_stem, value in weights.items():
+            indices.append(columns.setdefault(word_stem, len(columns)))
             data.append(value / norm)
         indptr.append(len(indices))
         anchors.append(frozenset(rare))

@@ -31,7 +31,7 @@ from scipy.sparse import csr_matrix
 
 from dedupe.errors import ConfigError, MissingDependency
 from dedupe.files import atomic_write
-from dedupe.text import stems
+from dedupe.text import _WORD, word_stem
 
 E5_QUERY_PREFIX = "query: "
 ST_INSTALL_HINT = (
@@ -45,6 +45,7 @@ STATIC_REBUILD_HINT = (
     "rebuild it with `python bench/distill_static.py build` or reinstall news-dedupe"
 )
 MAX_SHARDS = 64
+WORD_MEMO_LIMIT = 1_000_000  # surface forms the static embedder keeps rows for
 
 _E5_NAME = re.compile(r"(?<![a-z0-9])e5(?![a-z0-9])")
 
@@ -200,18 +201,28 @@ class StaticEmbedder:
         self.dim = self.header["dims"]
         self._index: dict[str, int] | None = None
         self._table: np.ndarray | None = None
+        # a word's table row (-1: none) depends on the word alone, the vocabulary being the
+        # table's: kept per surface form, most of the time of embedding went to reading words
+        self._row_of: dict[str, int] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Return the SIF-weighted mean word vector of each text, shape ``(n, dim)``."""
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         index, table = self._vectors()
+        row_of = self._row_of
+        if len(row_of) > WORD_MEMO_LIMIT:
+            row_of.clear()
         rows: list[int] = []
         indptr = [0]
         for text in texts:
-            rows.extend(
-                r for stem in stems(text, index.keys()) if (r := index.get(stem)) is not None
-            )
+            for surface in _WORD.findall(text):
+                row = row_of.get(surface)
+                if row is None:
+                    stem = word_stem(surface, index.keys())
+                    row = row_of[surface] = -1 if stem is None else index.get(stem, -1)
+                if row >= 0:
+                    rows.append(row)
             indptr.append(len(rows))
         counts = csr_matrix(
             (np.ones(len(rows), dtype=np.float32), np.asarray(rows, dtype=np.int64), indptr),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -66,17 +66,20 @@ LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
 # foreign names that begin with these letters (ويلسون، بيرنز، فيليبس) stay intact.
 _ARTICLE_PREFIXES = ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال")
 _BARE_PREFIXES = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
+_PROCLITIC_LETTERS = frozenset(p[0] for p in _ARTICLE_PREFIXES + _BARE_PREFIXES)
 _WORD = re.compile(
     r"[\w\u0621-\u064A\u0660-\u0669\u0671-\u06D3\u06F0-\u06FF\u064B-\u065F\u0670\u0640]+"
 )
 
+_DROP_TABLE = str.maketrans(dict.fromkeys(_DROP))
+
 
 def strip_marks(text: str) -> str:
     """Return ``text`` without diacritics, tatweel and invisible format characters."""
-    return "".join(ch for ch in text if ch not in _DROP)
+    return text.translate(_DROP_TABLE)
 
 
-_TABLE = str.maketrans({**{ch: None for ch in _DROP}, **_FOLD})
+_TABLE = str.maketrans({**dict.fromkeys(_DROP), **_FOLD})
 # ASCII and the Arabic block, less U+0675-U+0678, the only ones there that NFKC changes
 _ASCII_OR_ARABIC = re.compile(r"[\x00-\x7f\u0600-\u0674\u0679-\u06ff]*")
 
@@ -136,7 +139,7 @@ def vocabulary(text: str) -> set[str]:
     return {_forms(m.group())[1] for m in _WORD.finditer(text) if m.group().strip("_")}
 
 
-def split_clitic(word: str, vocab: set[str] | None = None) -> tuple[str, str]:
+def split_clitic(word: str, vocab: Container[str] | None = None) -> tuple[str, str]:
     """Split a word (with marks already removed, hamza kept) into (proclitic, stem).
 
     The definite article is recognised only as written with a plain alef, so transliterated
@@ -161,6 +164,8 @@ def _clitic_options(
 ) -> tuple[tuple[str, str] | None, tuple[tuple[str, str, str, tuple[str, str] | None], ...]]:
     """Return the article split of ``word`` (or None) and, for each bare proclitic it may carry,
     (prefix, rest, normalized rest, the split when rest itself starts with the article)."""
+    if word[:1] not in _PROCLITIC_LETTERS:
+        return None, ()
     for p in _ARTICLE_PREFIXES:
         if word.startswith(p) and len(word) - len(p) >= 2:
             return (p, word[len(p) :]), ()
@@ -216,17 +221,22 @@ def tokenize(text: str, vocab: set[str] | None = None, *, offset: int = 0) -> li
 def stems(text: str, vocab: set[str] | None = None) -> list[str]:
     """Return the clitic-free matching forms of the words of ``text``, in order (the same as
     the tokens' ``stem``, without building tokens)."""
-    out = []
-    for surface in _WORD.findall(text):
-        bare, norm, arabic = _forms(surface)
-        if not bare or not surface.strip("_"):
-            continue
-        if arabic:
-            prefix, stem = split_clitic(bare, vocab)
-            out.append(_forms(stem)[1] if prefix else norm)
-        else:
-            out.append(norm)
-    return out
+    return [
+        stem for surface in _WORD.findall(text) if (stem := word_stem(surface, vocab)) is not None
+    ]
+
+
+def word_stem(surface: str, vocab: Container[str] | None = None) -> str | None:
+    """Return the clitic-free matching form of one word as :func:`stems` reads it, or None when
+    it gives no token. It depends on ``surface`` and ``vocab`` only, so a caller with a fixed
+    vocabulary may keep it per word."""
+    bare, norm, arabic = _forms(surface)
+    if not bare or not surface.strip("_"):
+        return None
+    if arabic:
+        prefix, stem = split_clitic(bare, vocab)
+        return _forms(stem)[1] if prefix else norm
+    return norm
 
 
 # A sentence ends at . ! ? ؟ … or ؛ followed by space or end, not inside a number (3.5).

@@ -273,20 +273,48 @@ def test_the_static_model_keeps_its_own_defaults_unless_the_user_set_them():
     assert Settings(embed_floor=0.5).for_model("static:x").continue_stories is False
 
 
-def test_terms_are_the_tokens_stems_and_light_forms():
-    from dedupe.cluster import _terms
+def test_lexical_vectors_weigh_the_tokens_stems_by_their_rarity():
+    import math
+
+    from dedupe.cluster import RARE_WEIGHT, _lexical, word_weight
     from dedupe.text import strip_marks, tokenize, vocabulary
 
     root = Path(__file__).resolve().parent.parent
-    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
-    texts.append("وَالمُـعلّمون وبالمدرسة فكتب ولندن لندن __ _x_ ٣٤ 34 ويلسون Ébola e.g. ـ")
-    for text in texts:
-        vocab = vocabulary(text)
-        for v in (vocab, None):
-            expected = [
-                (t.stem, strip_marks(t.surface)[len(t.prefix) :]) for t in tokenize(text, v)
-            ]
-            assert _terms(text, v) == expected
+    doc_text = {
+        p.stem: p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))
+    }
+    doc_text["x"] = "وَالمُـعلّمون وبالمدرسة فكتب ولندن لندن __ _x_ ٣٤ 34 ويلسون Ébola e.g. ـ"
+    texts, documents = [], []
+    for doc, text in doc_text.items():
+        for paragraph in text.split("\n"):
+            if paragraph.strip():
+                texts.append(paragraph)
+                documents.append(doc)
+    texts.append("وَالمُـعلّمون في ولندن")  # a document with no known text: no vocabulary
+    documents.append("unknown")
+    scripts = ["ar"] * len(texts)
+    scripts[-2] = "en"  # the invented paragraph's words weighed as another script's too
+    matrix, anchors = _lexical(texts, documents, scripts, doc_text)
+    columns: dict[str, int] = {}
+    for row, (text, doc, lang) in enumerate(zip(texts, documents, scripts, strict=True)):
+        vocab = vocabulary(doc_text[doc]) if doc in doc_text else None
+        weights: dict[str, float] = {}
+        rare = set()
+        for token in tokenize(text, vocab):  # the definition: the tokens' stems, weighed
+            stem, light = token.stem, strip_marks(token.surface)[len(token.prefix) :]
+            w = word_weight(light.lower(), lang)
+            if (len(stem) < 2 and not stem.isdigit()) or w <= 1.0:
+                continue
+            weights[stem] = weights.get(stem, 0.0) + w
+            if stem.isdigit() or w >= RARE_WEIGHT:
+                rare.add(stem)
+        norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+        got = matrix[row]
+        expected = {columns.setdefault(k, len(columns)): v / norm for k, v in weights.items()}
+        assert dict(zip(got.indices.tolist(), got.data.tolist(), strict=True)) == pytest.approx(
+            expected
+        )
+        assert anchors[row] == frozenset(rare)
 
 
 def test_hours_apart_for_arrays_match_the_pairwise_rule():

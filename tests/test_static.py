@@ -65,6 +65,28 @@ def test_same_text_same_vector_alone_or_in_a_batch(static: StaticEmbedder) -> No
     np.testing.assert_array_equal(again.embed([HEALTH])[0], batch[0])
 
 
+def test_a_vector_is_the_mean_of_its_stems_rows_whatever_the_word_memo_holds(
+    static: StaticEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dedupe import embed
+    from dedupe.text import stems
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
+    texts += [HEALTH, "وبالحكومة ولندن __ ٣٤ Ébola"]
+    index, table = static._vectors()
+    expected = np.zeros((len(texts), static.dim), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for stem in stems(text, index.keys()):
+            if stem in index:
+                expected[row] += table[index[stem]]
+    expected /= np.maximum(np.linalg.norm(expected, axis=1, keepdims=True), 1e-12)
+    np.testing.assert_allclose(static.embed(texts), expected, atol=1e-5)
+    monkeypatch.setattr(embed, "WORD_MEMO_LIMIT", 10)  # the memo is emptied between calls
+    np.testing.assert_allclose(static.embed(texts[::-1]), expected[::-1], atol=1e-5)
+    np.testing.assert_allclose(static.embed(texts), expected, atol=1e-5)
+
+
 def test_clitics_are_split_as_everywhere_else(static: StaticEmbedder) -> None:
     vectors = static.embed(["الحكومة", "والحكومة", "حكومة"])
     np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)

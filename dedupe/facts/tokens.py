@@ -22,7 +22,7 @@ _Reading = tuple[str, str, str, tuple[_Choice, ...]]
 
 
 @lru_cache(maxsize=1 << 18)
-def _reading(surface: str) -> _Reading | None:
+def word_reading(surface: str) -> _Reading | None:
     """What :func:`dedupe.text.tokenize` makes of one word, or None when it yields no token."""
     if not surface.strip("_"):
         return None
@@ -47,6 +47,20 @@ def _reading(surface: str) -> _Reading | None:
     return norm, norm, "", choices
 
 
+def choose_proclitic(
+    choices: tuple[_Choice, ...], vocab: set[str], prefix: str, stem: str
+) -> tuple[str, str]:
+    """Return (prefix, stem) of a word whose :func:`word_reading` has bare-proclitic
+    ``choices``: the first one whose rest the document's ``vocab`` attests, or whose rest
+    carries the article; else the reading's own ``prefix`` and ``stem``."""
+    for rest_norm, p, rest_stem, inner in choices:
+        if rest_norm in vocab:
+            return p, rest_stem
+        if inner is not None:
+            return inner
+    return prefix, stem
+
+
 class TokenFields(NamedTuple):
     """A token's fields as :func:`token_fields` yields them, readable like a
     :class:`dedupe.text.Token` and cheaper to build."""
@@ -66,18 +80,12 @@ def token_fields(
     :func:`dedupe.text.tokenize` ``(text, vocab, offset=offset)``, without building tokens."""
     for m in _WORD.finditer(text):
         surface = m.group()
-        reading = _reading(surface)
+        reading = word_reading(surface)
         if reading is None:
             continue
         norm, stem, prefix, choices = reading
         if choices and vocab:
-            for rest_norm, p, rest_stem, inner in choices:
-                if rest_norm in vocab:
-                    prefix, stem = p, rest_stem
-                    break
-                if inner is not None:
-                    prefix, stem = inner
-                    break
+            prefix, stem = choose_proclitic(choices, vocab, prefix, stem)
         yield offset + m.start(), offset + m.end(), surface, norm, stem, prefix
 
 
