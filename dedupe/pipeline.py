@@ -477,6 +477,7 @@ def _with_stored_text(work: Corpus, old: StateData, parsed: frozenset[str]) -> C
 
 
 CANDIDATES_PER_DOCUMENT = 20
+CANDIDATE_BLOCK = 64  # new documents compared with the stored ones at once (64 × N floats)
 # how close (document-vector cosine, rescaled like the pair score: 0 = embed_floor, 1 =
 # embed_ceiling) a stored document must be to a new one to be compared again: 0.8 for e5
 CANDIDATE_FLOOR = -0.36
@@ -507,12 +508,14 @@ def _candidates(
     if present.height and new_vectors:
         matrix = present["vector"].to_numpy().astype(np.float32, copy=False)
         ids = [id_of[sha] for sha in present["sha256"]]
-        for vector in new_vectors.values():
-            sims = matrix @ vector
-            k = min(CANDIDATES_PER_DOCUMENT, len(ids))
-            for i in np.argsort(-sims)[:k]:
-                if sims[i] >= floor:
-                    picked[ids[i]] = None
+        queries = np.stack(list(new_vectors.values())).astype(np.float32, copy=False)
+        k = min(CANDIDATES_PER_DOCUMENT, len(ids))
+        for start in range(0, len(queries), CANDIDATE_BLOCK):  # a few large products
+            for sims in queries[start : start + CANDIDATE_BLOCK] @ matrix.T:
+                top = np.argpartition(-sims, k - 1)[:k]
+                for i in top[np.lexsort((top, -sims[top]))]:  # most similar first, ties by row
+                    if sims[i] >= floor:
+                        picked[ids[i]] = None
     return [doc for doc in picked if doc not in fresh]
 
 

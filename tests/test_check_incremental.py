@@ -294,6 +294,40 @@ def test_nearest_stored_documents_are_candidates_above_a_floor_of_the_model():
     assert pipeline._candidates(["d9"], new, vectors, id_of, near, static) == ["d1", "d2"]
 
 
+def test_each_new_document_picks_its_k_nearest_in_blocks(monkeypatch):
+    """Compared by blocks of new documents, each new one still adds its k most similar stored
+    documents, most similar first, equal ones by stored order; as one by one would."""
+    rng = np.random.default_rng(7)
+    stored = rng.normal(size=(30, 4)).astype(np.float32)
+    stored[5] = stored[3]  # an exact tie: copies have one vector
+    stored /= np.linalg.norm(stored, axis=1, keepdims=True)
+    vectors = pl.DataFrame(
+        {"sha256": [f"s{i}" for i in range(30)], "vector": stored.tolist()},
+        schema={"sha256": pl.String, "vector": pl.Array(pl.Float32, 4)},
+    )
+    id_of = {f"s{i}": f"d{i}" for i in range(30)}
+    new = {
+        f"n{q}": stored[3] if q == 0 else rng.normal(size=4).astype(np.float32) for q in range(7)
+    }
+    id_of.update({f"x{q}": f"n{q}" for q in range(7)})
+    settings = Settings().for_model("static:x")
+    floor = settings.embed_floor + pipeline.CANDIDATE_FLOOR * (
+        settings.embed_ceiling - settings.embed_floor
+    )
+    monkeypatch.setattr(pipeline, "CANDIDATES_PER_DOCUMENT", 3)
+    monkeypatch.setattr(pipeline, "CANDIDATE_BLOCK", 2)
+    expected: dict[str, None] = {}
+    for vector in new.values():
+        sims = stored @ vector
+        for i in sorted(range(30), key=lambda r: (-sims[r], r))[:3]:
+            if sims[i] >= floor:
+                expected[f"d{i}"] = None
+    near = SimpleNamespace(groups=())
+    picked = pipeline._candidates(list(new), new, vectors, id_of, near, settings)
+    assert picked == list(expected)
+    assert picked[:2] == ["d3", "d5"]  # the tie, in stored order
+
+
 DEV = Path(__file__).resolve().parent.parent / "bench" / "corpora" / "dev"
 
 
