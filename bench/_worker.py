@@ -78,6 +78,7 @@ STAGES: list[tuple[str, str, str]] = [
     ("dedupe.cluster", "_document_pairs", "cluster: document neighbours"),
     ("dedupe.cluster", "_average_link", "cluster: average-link facets"),
     ("dedupe.cluster", "_merge_facets", "cluster: merge facets"),
+    ("dedupe.cluster", "_join_events", "cluster: join events"),
     ("dedupe.cluster", "_best_scores", "cluster: best scores"),
     ("dedupe.cluster", "_attach", "cluster: attach passages"),
     ("dedupe.cluster", "_label", "cluster: labels"),

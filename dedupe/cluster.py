@@ -383,7 +383,9 @@ def cluster_events(
         for f in _average_link(n, pairs, settings.align_threshold)
         if len({groups[r] for r in f}) >= 2
     ]
+    best = _best_scores(pairs, n)
     merged = _merge_facets(facets, units, groups, settings)
+    merged = _join_events(merged, groups, best, settings.join_threshold)
     merged.sort(key=lambda fs: (-len({groups[r] for f in fs for r in f}), min(min(f) for f in fs)))
     events: list[Event] = []
     members: dict[str, list[int]] = {}
@@ -391,7 +393,6 @@ def cluster_events(
     rows_of_group: dict[str, list[int]] = {}
     for row, g in enumerate(groups):
         rows_of_group.setdefault(g, []).append(row)
-    best = _best_scores(pairs, n)
     joined: dict[str, dict[int, str]] = {}
     for event_facets in merged:
         eid = f"e{len(members) + 1}"
@@ -600,6 +601,49 @@ def _merge_facets(
     out = [[facets[m] for m in sorted(members)] for members in merged]
     alone = set(range(k)) - {m for members in merged for m in members}
     out.extend([facets[m]] for m in sorted(alone))
+    return out
+
+
+def _join_events(
+    events: list[list[list[int]]],
+    groups: list[str],
+    best: csr_matrix,
+    threshold: float,
+) -> list[list[list[int]]]:
+    """Return ``events`` (each a list of facets) with the events that share a document joined:
+    average link on the mean score of all their passage pairs across documents (unscored pairs
+    count 0), at ``threshold``; above 1 nothing joins.
+
+    The facet merge needs two documents in common, since one roundup article reports many
+    events; so an event whose facets meet in only one article stays split. Here the passages
+    themselves must agree, on average over every pair, not on one strong pair or one shared
+    name; events sharing no document never join, and a group of joined events must reach the
+    threshold on average over all its events, so joins do not chain."""
+    k = len(events)
+    if k < 2 or threshold > 1.0:
+        return events
+    rows = [sorted({r for f in event for r in f}) for event in events]
+    names = {g: d for d, g in enumerate(dict.fromkeys(groups))}
+    indptr = np.cumsum([0, *(len(r) for r in rows)])
+    flat = np.fromiter((r for rs in rows for r in rs), dtype=np.int64, count=int(indptr[-1]))
+    ones = np.ones(flat.size, dtype=np.float64)
+    member = csr_matrix((ones, flat, indptr), shape=(k, best.shape[0]))
+    docs = np.fromiter((names[groups[r]] for r in flat), dtype=np.int64, count=flat.size)
+    per_doc = csr_matrix((ones, docs, indptr), shape=(k, len(names)))  # rows per document
+    same_doc = (per_doc @ per_doc.T).tocoo()  # pairs of rows in one document, per event pair
+    keep = same_doc.row < same_doc.col
+    x, y, inside = same_doc.row[keep], same_doc.col[keep], same_doc.data[keep]
+    if not x.size:
+        return events
+    sizes = np.diff(indptr).astype(np.float64)
+    across = sizes[x] * sizes[y] - inside  # the pairs whose passages are in different documents
+    totals = np.asarray((member @ best @ member.T)[x, y]).ravel()
+    mean = np.divide(totals, across, out=np.zeros_like(totals), where=across > 0)
+    similar = pl.DataFrame({"i": x, "j": y, "score": mean})
+    joined = _average_link(k, similar.filter(pl.col("score") > 0), threshold)
+    out = [[f for m in sorted(members) for f in events[m]] for members in joined]
+    alone = set(range(k)) - {m for members in joined for m in members}
+    out.extend(events[m] for m in sorted(alone))
     return out
 
 

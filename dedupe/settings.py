@@ -48,6 +48,8 @@ class Settings:
     # events and alignment: pair score = weighted embedding, lexical and anchor evidence
     align_threshold: float = 0.5
     event_threshold: float = 0.3
+    join_threshold: float = 0.25  # events that share a document join when the mean score of
+    # their passage pairs across documents reaches this (unscored pairs count 0; above 1: never)
     attach_threshold: float = 0.2
     attach_support: int = 3  # the attach mean counts at least this many of the event's passages
     # in other documents (missing ones as unmatched): a small event needs stronger evidence
@@ -99,6 +101,10 @@ class Settings:
                 raise ConfigError(f"{name} must be in (0, 1], got {value}")
         if self.attach_support < 1:
             raise ConfigError(f"attach_support must be 1 or more, got {self.attach_support}")
+        if self.join_threshold <= 0:
+            raise ConfigError(
+                f"join_threshold must be positive (above 1 turns it off), got {self.join_threshold}"
+            )
         if self.continue_threshold < 0:
             raise ConfigError(
                 f"continue_threshold must be 0 or more (above 1 turns it off), "

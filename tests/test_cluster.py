@@ -493,3 +493,66 @@ def test_attach_support_is_read_from_the_config_and_checked(tmp_path):
     config.write_text("[tool.dedupe]\nattach-support = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="attach_support must be 1 or more, got 0"):
         load_settings(config)
+
+
+def test_an_event_whose_facets_meet_in_one_article_joins_when_its_passages_agree():
+    from dedupe.ingest import ingest_texts
+
+    # a is a roundup: the signing, the ratification to come, and a storm. b reports the
+    # signing, c the ratification, d the storm: three aligned pairs that meet only in a, which
+    # the facet merge does not join (one roundup article reports unrelated events too). The
+    # signing and the ratification are close (cosine 0.93, a score of about 0.33 for each of
+    # their three pairs across documents); the storm shares nothing with either.
+    signing = [
+        "وقع وزيرا التجارة في سيلاندا وأورينيا اتفاقية تبادل حر بقيمة 4 مليارات دولار صباح اليوم.",
+        "وقع وزيرا التجارة في سيلاندا وأورينيا اليوم اتفاقية تبادل حر قيمتها 4 مليارات دولار.",
+    ]
+    ratification = [
+        "ويحيل الوزيران الاتفاقية إلى البرلمان للمصادقة عليها قبل نهاية الشهر المقبل.",
+        "وستعرض الاتفاقية على البرلمان للمصادقة عليها قبل نهاية الشهر المقبل بحسب الوزيرين.",
+    ]
+    storm = [
+        "وفي خبر آخر، ضربت عاصفة ثلجية المناطق الجبلية وأغلقت الطرق الرئيسية لساعات طويلة.",
+        "أغلقت عاصفة ثلجية قوية الطرق الرئيسية في المناطق الجبلية لساعات طويلة أمس.",
+    ]
+    texts = [
+        ("a.txt", "\n".join([signing[0], ratification[0], storm[0]])),
+        ("b.txt", signing[1]),
+        ("c.txt", ratification[1]),
+        ("d.txt", storm[1]),
+    ]
+    settings = Settings(min_words=5)
+    corpus = ingest_texts(texts, settings)
+    embedder = KeyedEmbedder({"وقع": [1, 0, 0], "البرلمان": [0.93, 0.3676, 0], "عاصفة": [0, 0, 1]})
+    text = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
+
+    def events(settings: Settings) -> list[set[str]]:
+        return sorted(
+            (
+                {text[p.document][p.start : p.end] for p in e.passages}
+                for e in cluster_events(corpus, embedder, settings).events
+            ),
+            key=len,
+        )
+
+    assert Settings().join_threshold == 0.25
+    assert events(settings) == [set(storm), set(signing + ratification)]
+    # a stricter threshold than their mean, or none, keeps the three pairs apart
+    for strict in (0.4, 2.0):
+        assert events(replace(settings, join_threshold=strict)) == [
+            set(signing),
+            set(ratification),
+            set(storm),
+        ]
+
+
+def test_join_threshold_is_read_from_the_config_and_checked(tmp_path):
+    from dedupe.errors import ConfigError
+    from dedupe.settings import load_settings
+
+    config = tmp_path / "pyproject.toml"
+    config.write_text("[tool.dedupe]\njoin-threshold = 2\n", encoding="utf-8")
+    assert load_settings(config).join_threshold == 2.0
+    config.write_text("[tool.dedupe]\njoin-threshold = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="join_threshold must be positive"):
+        load_settings(config)

@@ -16,6 +16,7 @@ from dedupe.cluster import (
     _average_link,
     _best_scores,
     _cohesion,
+    _join_events,
     _within,
 )
 
@@ -89,3 +90,72 @@ def test_best_scores_within_cohesion_and_attach_match_plain_sums() -> None:
         got = _attach(aligned, groups, rows_of_group, best, threshold, support=support)
         assert set(got) == expected
     assert len(_attach(aligned, groups, rows_of_group, best, 0.1)) > len(aligned)
+
+
+def _scores(n: int, scored: dict[tuple[int, int], float]):
+    pairs = pl.DataFrame(
+        [(a, b, v) for (a, b), v in scored.items()], schema=PAIR_SCHEMA, orient="row"
+    )
+    return _best_scores(pairs, n)
+
+
+def test_events_sharing_a_document_join_on_the_mean_of_their_pairs_across_documents() -> None:
+    # rows 0-5 in documents a, b, a, c, a, d: three one-facet events that all share document a
+    groups = ["a", "b", "a", "c", "a", "d"]
+    signing, ratification, storm = [[0, 1]], [[2, 3]], [[4, 5]]
+    best = _scores(
+        6,
+        {
+            (0, 1): 0.9,
+            (2, 3): 0.9,
+            (4, 5): 0.9,
+            # signing and ratification: (0, 3), (1, 2), (1, 3) across documents; (0, 2) is
+            # inside document a and is not counted. Mean (0.4 + 0.3 + 0.2) / 3 = 0.3
+            (0, 3): 0.4,
+            (1, 2): 0.3,
+            (1, 3): 0.2,
+            # the storm has one pair with the signing: mean 0.45 / 3 = 0.15
+            (1, 4): 0.45,
+        },
+    )
+    events = [signing, ratification, storm]
+    assert _join_events(events, groups, best, 0.25) == [signing + ratification, storm]
+    assert _join_events(events, groups, best, 0.35) == events
+    # the storm alone would join the signing below 0.15; next to the ratification it counts 0
+    assert _join_events([signing, storm], groups, best, 0.14) == [signing + storm]
+    assert _join_events(events, groups, best, 0.14) == [signing + ratification, storm]
+    assert _join_events(events, groups, best, 2.0) == events  # above 1: off
+
+
+def test_events_join_only_through_a_shared_document_and_do_not_chain() -> None:
+    # x (documents a, b) and z (documents c, d) have strong pairs but share no document: they
+    # stay apart. y (documents b, c) shares b with x and c with z, at a mean of 0.6 each: it
+    # joins one of them, and the other stays out, since the pair x, z counts 0 towards the
+    # group's average (0.3, below the threshold of 0.4).
+    groups = ["a", "b", "b", "c", "c", "d"]
+    x, y, z = [[0, 1]], [[2, 3]], [[4, 5]]
+    best = _scores(
+        6,
+        {
+            (0, 1): 0.9,
+            (2, 3): 0.9,
+            (4, 5): 0.9,
+            (0, 4): 0.9,
+            (0, 5): 0.9,
+            (1, 4): 0.9,
+            (1, 5): 0.9,
+            (0, 2): 0.6,
+            (0, 3): 0.6,
+            (1, 3): 0.6,
+            (2, 4): 0.6,
+            (2, 5): 0.6,
+            (3, 5): 0.6,
+        },
+    )
+    assert _join_events([x, z], groups, best, 0.4) == [x, z]
+    joined = _join_events([x, y, z], groups, best, 0.4)
+    assert sorted(len(event) for event in joined) == [1, 2]
+    (pair,) = [event for event in joined if len(event) == 2]
+    assert y[0] in pair and (x[0] in pair) != (z[0] in pair)
+    # at 0.25 the group's average (0.3) is enough: all three join
+    assert len(_join_events([x, y, z], groups, best, 0.25)) == 1
