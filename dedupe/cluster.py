@@ -36,6 +36,7 @@ MAX_COMPONENT = 4000  # average-link runs on dense matrices of at most this size
 ALL_PAIRS_DOCS = 400  # below this many documents every cross-document pair is scored
 RARE_WEIGHT = 4.0  # a word at least this informative (see word_weight) is a passage's anchor
 NEIGHBOURS = 40  # above it, each document is compared with its nearest neighbours only
+SPARSE_BLOCK = 16  # documents whose lexical and anchor products score_all takes together
 PAIR_SCHEMA = {"i": pl.Int32, "j": pl.Int32, "score": pl.Float64}  # score_all's frame
 
 
@@ -317,20 +318,10 @@ def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) 
     anchor_m = _incidence(units.anchors)
     anchor_n = np.asarray(anchor_m.sum(axis=1)).ravel()
     wall, instant, aware = _time_arrays(units.published)
-    out: list[pl.DataFrame] = []
-    partners: dict[str, list[str]] = {}
-    if within:
-        partners = {g: [g] for g in sorted(rows_of) if len(rows_of[g]) > 1}
-    else:
-        for a, b in _document_pairs(units):
-            partners.setdefault(a, []).append(b)
-    # one block per document against all its partners: few large products, not many small ones
-    for a, others in partners.items():
-        ia = np.asarray(rows_of[a])
-        ib = np.concatenate([rows_of[b] for b in others])
+
+    def scored(ia: np.ndarray, ib: np.ndarray, lex: np.ndarray, n_shared: np.ndarray) -> None:
+        """Add the pairs of rows ``ia`` × ``ib`` that reach EDGE_FLOOR to ``out``."""
         cos = units.vectors[ia] @ units.vectors[ib].T
-        lex = (units.lexical[ia] @ units.lexical[ib].T).toarray()
-        n_shared = (anchor_m[ia] @ anchor_m[ib].T).toarray().astype(np.float64)
         sizes = np.minimum(anchor_n[ia][:, None], anchor_n[ib][None, :]).astype(np.float64)
         anchor = np.divide(n_shared, sizes, out=np.zeros_like(n_shared), where=sizes > 0)
         a0 = ia[0]
@@ -343,14 +334,43 @@ def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) 
         score = np.where((sizes >= 2) & (n_shared == 0), score * settings.anchor_conflict, score)
         keep = (score >= EDGE_FLOOR) & (ia[:, None] < ib[None, :] if within else True)
         x, y = np.nonzero(keep)
-        if x.size == 0:
-            continue
-        out.append(
-            pl.DataFrame(
-                {"i": ia[x].astype(np.int32), "j": ib[y].astype(np.int32), "score": score[x, y]},
-                schema=PAIR_SCHEMA,
+        if x.size:
+            out.append(
+                pl.DataFrame(
+                    {
+                        "i": ia[x].astype(np.int32),
+                        "j": ib[y].astype(np.int32),
+                        "score": score[x, y],
+                    },
+                    schema=PAIR_SCHEMA,
+                )
             )
-        )
+
+    out: list[pl.DataFrame] = []
+    partners: dict[str, list[str]] = {}
+    if within:
+        partners = {g: [g] for g in sorted(rows_of) if len(rows_of[g]) > 1}
+    else:
+        for a, b in _document_pairs(units):
+            partners.setdefault(a, []).append(b)
+    # each document against all its partners at once: few large products, not many small ones;
+    # the sparse products for SPARSE_BLOCK documents together (each product costs a pass over
+    # the whole vocabulary, whatever its size), then read back document by document
+    items = list(partners.items())
+    for first in range(0, len(items), SPARSE_BLOCK):
+        block = items[first : first + SPARSE_BLOCK]
+        block_a = np.concatenate([rows_of[a] for a, _ in block])
+        block_b = np.unique(np.concatenate([rows_of[b] for _, others in block for b in others]))
+        block_lex = (units.lexical[block_a] @ units.lexical[block_b].T).toarray()
+        block_shared = (anchor_m[block_a] @ anchor_m[block_b].T).toarray().astype(np.float64)
+        start = 0
+        for a, others in block:
+            ia = np.asarray(rows_of[a])
+            ib = np.concatenate([rows_of[b] for b in others])
+            at = np.searchsorted(block_b, ib)
+            here = slice(start, start + len(ia))
+            start += len(ia)
+            scored(ia, ib, block_lex[here][:, at], block_shared[here][:, at])
     return pl.concat(out) if out else score_all_empty()
 
 

@@ -556,3 +556,39 @@ def test_join_threshold_is_read_from_the_config_and_checked(tmp_path):
     config.write_text("[tool.dedupe]\njoin-threshold = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="join_threshold must be positive"):
         load_settings(config)
+
+
+def test_every_pair_score_is_the_one_pair_signals_explains(monkeypatch, tmp_path):
+    """score_all (blocks of documents, one product each) keeps exactly the pairs whose
+    pair_signals score reaches EDGE_FLOOR, with that score, however the blocks are cut."""
+    import shutil
+
+    import numpy as np
+
+    from dedupe import cluster
+
+    dev = Path(__file__).resolve().parent.parent / "bench" / "corpora" / "dev"
+    for path in sorted(dev.glob("d*.md"))[:16]:
+        shutil.copy(path, tmp_path)
+    settings = Settings(model="static")
+    corpus = ingest(tmp_path, settings)
+    units = cluster.passage_units(corpus, load_embedder("static", cache_dir=None))
+    groups = units.frame["group"].to_list()
+    assert len(set(groups)) <= cluster.ALL_PAIRS_DOCS  # every cross-document pair is scored
+    frames = []
+    for block in (1, 3, 16):
+        monkeypatch.setattr(cluster, "SPARSE_BLOCK", block)
+        frames.append(cluster.score_all(units, settings))
+    assert frames[0].equals(frames[1]) and frames[0].equals(frames[2])
+    got = {(min(i, j), max(i, j)): s for i, j, s in frames[0].iter_rows()}
+    n = units.frame.height
+    expected = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            if groups[i] != groups[j]:
+                score = cluster.pair_signals(units, i, j, settings).score
+                if score >= cluster.EDGE_FLOOR:
+                    expected[(i, j)] = score
+    assert len(got) >= 20 and got.keys() == expected.keys()
+    keys = sorted(got)
+    np.testing.assert_allclose([got[k] for k in keys], [expected[k] for k in keys], atol=1e-5)
