@@ -10,7 +10,9 @@ documents is an event. The same pair score explains `dedupe compare`.
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from dedupe.embed import Embedder
 from dedupe.facts.dates import zipf
 from dedupe.facts.tokens import choose_proclitic, vocabulary, word_reading
 from dedupe.models import Corpus, Event, PassageRef, parse_published
+from dedupe.parallel import map_items
 from dedupe.settings import Settings
 from dedupe.text import _WORD, ARABIC_LETTER, _forms
 
@@ -130,11 +133,73 @@ def _lexical(
     documents: Sequence[str],
     scripts: Sequence[str],
     doc_text: dict[str, str],
+    workers: int | None = None,
 ) -> tuple[csr_matrix, list[frozenset[str]]]:
     """Return the passages' rarity-weighted word vectors and their anchors (rare words and
-    numbers). Passages come grouped by document; each document's vocabulary is read once and
-    dropped when its passages are done (all of them at once took hundreds of MB at 10,000
-    articles), and the matrix is filled from typed arrays rather than lists of Python numbers."""
+    numbers). Passages come grouped by document, read in parts of whole documents on every core
+    (``workers``, default all) once there are PARALLEL_MIN_PASSAGES; each part numbers its own
+    words, renumbered here in order of first use, so the matrix is the one a single pass makes."""
+    bounds = _lexical_parts(documents, workers)
+    jobs = [
+        (
+            texts[lo:hi],
+            documents[lo:hi],
+            scripts[lo:hi],
+            {d: doc_text[d] for d in dict.fromkeys(documents[lo:hi]) if d in doc_text},
+        )
+        for lo, hi in bounds
+    ]
+    columns: dict[str, int] = {}
+    data, indices, indptr = [], [], [np.zeros(1, dtype=np.int64)]
+    anchors: list[frozenset[str]] = []
+    for words, part_data, part_indices, part_indptr, part_anchors in map_items(
+        _lexical_part, jobs, workers, 2
+    ):
+        renumber = np.fromiter(
+            (columns.setdefault(w, len(columns)) for w in words), dtype=np.int64, count=len(words)
+        )
+        data.append(part_data)
+        indices.append(renumber[part_indices])
+        indptr.append(part_indptr[1:] + indptr[-1][-1])
+        anchors.extend(part_anchors)
+    matrix = csr_matrix(
+        (
+            np.concatenate(data),
+            np.concatenate(indices),
+            np.concatenate(indptr),
+        ),
+        shape=(len(texts), max(1, len(columns))),
+    )
+    return matrix, anchors
+
+
+PARALLEL_MIN_PASSAGES = 4000  # below this, worker processes cost more than they save
+LEXICAL_PARTS_PER_WORKER = 4
+
+
+def _lexical_parts(documents: Sequence[str], workers: int | None) -> list[tuple[int, int]]:
+    """Return (start, end) row ranges of whole documents: one, or a few per worker."""
+    n = len(documents)
+    if n < PARALLEL_MIN_PASSAGES:
+        return [(0, n)]
+    parts = (workers or os.cpu_count() or 1) * LEXICAL_PARTS_PER_WORKER
+    cuts = [0]
+    for k in range(1, parts):
+        cut = max(cuts[-1], k * n // parts)
+        while 0 < cut < n and documents[cut] == documents[cut - 1]:
+            cut += 1
+        cuts.append(cut)
+    cuts.append(n)
+    return [(lo, hi) for lo, hi in itertools.pairwise(cuts) if hi > lo]
+
+
+def _lexical_part(
+    job: tuple[Sequence[str], Sequence[str], Sequence[str], dict[str, str]],
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, list[frozenset[str]]]:
+    """Return the lexical rows of one part of whole documents: (its words in order of first
+    use, data, indices into those words, indptr, anchors). Each document's vocabulary is read
+    once and dropped when its passages are done, and the rows are filled from typed arrays."""
+    texts, documents, scripts, doc_text = job
     columns: dict[str, int] = {}
     data = array("f")
     indices = array("q")
@@ -175,15 +240,13 @@ def _lexical(
             data.append(value / norm)
         indptr.append(len(indices))
         anchors.append(frozenset(rare))
-    matrix = csr_matrix(
-        (
-            np.frombuffer(data, dtype=np.float32),
-            np.frombuffer(indices, dtype=np.int64),
-            np.frombuffer(indptr, dtype=np.int64),
-        ),
-        shape=(len(texts), max(1, len(columns))),
+    return (
+        list(columns),
+        np.frombuffer(data, dtype=np.float32),
+        np.frombuffer(indices, dtype=np.int64),
+        np.frombuffer(indptr, dtype=np.int64),
+        anchors,
     )
-    return matrix, anchors
 
 
 @dataclass(frozen=True, slots=True)

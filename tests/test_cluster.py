@@ -273,9 +273,13 @@ def test_the_static_model_keeps_its_own_defaults_unless_the_user_set_them():
     assert Settings(embed_floor=0.5).for_model("static:x").continue_stories is False
 
 
-def test_lexical_vectors_weigh_the_tokens_stems_by_their_rarity():
+@pytest.mark.parametrize("workers", [1, 2])
+def test_lexical_vectors_weigh_the_tokens_stems_by_their_rarity(workers, monkeypatch):
+    """The definition, whether the passages are read in one pass or in parts of whole
+    documents by worker processes (their words renumbered in order of first use)."""
     import math
 
+    from dedupe import cluster
     from dedupe.cluster import RARE_WEIGHT, _lexical, word_weight
     from dedupe.text import strip_marks, tokenize, vocabulary
 
@@ -294,7 +298,10 @@ def test_lexical_vectors_weigh_the_tokens_stems_by_their_rarity():
     documents.append("unknown")
     scripts = ["ar"] * len(texts)
     scripts[-2] = "en"  # the invented paragraph's words weighed as another script's too
-    matrix, anchors = _lexical(texts, documents, scripts, doc_text)
+    monkeypatch.setattr(cluster, "PARALLEL_MIN_PASSAGES", 2 if workers > 1 else 10**9)
+    if workers > 1:
+        assert len(cluster._lexical_parts(documents, workers)) > len(doc_text) // 2
+    matrix, anchors = _lexical(texts, documents, scripts, doc_text, workers=workers)
     columns: dict[str, int] = {}
     for row, (text, doc, lang) in enumerate(zip(texts, documents, scripts, strict=True)):
         vocab = vocabulary(doc_text[doc]) if doc in doc_text else None
@@ -592,3 +599,22 @@ def test_every_pair_score_is_the_one_pair_signals_explains(monkeypatch, tmp_path
     assert len(got) >= 20 and got.keys() == expected.keys()
     keys = sorted(got)
     np.testing.assert_allclose([got[k] for k in keys], [expected[k] for k in keys], atol=1e-5)
+
+
+def test_lexical_parts_cover_every_row_and_never_split_a_document(monkeypatch):
+    import itertools
+
+    from dedupe import cluster
+
+    monkeypatch.setattr(cluster, "PARALLEL_MIN_PASSAGES", 10)
+    documents = [
+        d for d, n in [("a", 1), ("b", 7), ("c", 2), ("d", 1), ("e", 30)] for _ in range(n)
+    ]
+    for workers in (1, 2, 3):
+        parts = cluster._lexical_parts(documents, workers)
+        assert parts[0][0] == 0 and parts[-1][1] == len(documents)
+        assert all(hi == lo for (_, hi), (lo, _) in itertools.pairwise(parts))
+        for lo, hi in parts:
+            assert hi > lo
+            assert lo == 0 or documents[lo] != documents[lo - 1]
+    assert cluster._lexical_parts(documents[:9], 2) == [(0, 9)]  # below the minimum: one part
