@@ -20,7 +20,8 @@ import re
 import stat
 import time
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Collection, Container, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -130,145 +131,389 @@ def ingest_incremental(
     changed too, or a document it gave is not ``known``. Files are parsed together, with
     ``context(line keys, {sha256: outlet} of the unchanged documents)`` giving the (outlet, line
     keys) of other documents, so template lines are recognised as a full ingest would.
+
+    An unchanged file costs its stat and no Python work of its own: the walk keeps plain
+    strings, and what to do with each file, and the documents of the unchanged ones, are
+    worked out on columns (the walk joined to the index); only the changed files are handled
+    one by one.
     """
     root = _root(folder)
     manifest_path = manifest or (Path(settings.manifest) if settings.manifest else None)
     meta = read_manifest(manifest_path, root) if manifest_path else {}
+    scan_start = time.time_ns()
+    limit = int(settings.max_file_mb * 1024 * 1024)
+    excluded = excluded_paths(exclude, manifest_path)
+    plain_key, key_of = _ingest_keys(settings, meta)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # polars decodes the index (without the GIL) while Python walks the folder
+        entries = pool.submit(_index_entries, index, {plain_key, *key_of.values()})
+        plain, found = _scan_article_files(root, excluded, settings.extensions, plain_key, key_of)
+        plan = _hash_changed(_reuse_plan(found, entries.result(), known, limit))
+    reused = _reused_documents(plan)
+    parsed = _parse_changed(plan, reused, settings, meta, limit, context)
+    documents, renamed = _number_documents(reused, parsed.documents)
+    skipped, warnings = _skips_and_warnings(plain, plan, parsed.outcomes, settings, meta)
+    if documents.height == 0:
+        warnings.append(f"no articles found under {folder}")
+    corpus = Corpus(
+        root=str(root),
+        documents=documents,
+        passages=parsed.passages.with_columns(
+            pl.col("document").replace_strict(renamed, default=None, return_dtype=pl.String)
+        ),
+        skipped=tuple(skipped),
+        warnings=tuple(warnings),
+    )
+    return FolderIngest(
+        corpus=corpus,
+        files=_new_index(plan, parsed.index, scan_start),
+        parsed=frozenset(renamed.values()),
+    )
+
+
+# the article files of a folder walk, in walk order (``pos`` numbers every entry of the walk)
+_FOUND_SCHEMA: dict[str, pl.DataType] = {
+    "pos": pl.Int64(),
+    "file": pl.String(),  # the path to open (os form)
+    "path": pl.String(),  # relative to the folder, POSIX form: the index key
+    "size": pl.Int64(),
+    "st_mtime_ns": pl.Int64(),  # as the file has it (the index stores -1 for a racy one)
+    "inode": pl.Int64(),
+    "ingest": pl.String(),
+}
+_INDEX_DOCUMENT = {c: t for c, t in DOCUMENT_SCHEMA.items() if c not in ("id", "text")}
+# an index entry's ``outcome`` JSON, as ingest_incremental writes it
+_OUTCOME = pl.Struct(
+    {
+        "documents": pl.List(pl.Struct(_INDEX_DOCUMENT)),
+        "skipped": pl.List(pl.List(pl.String)),
+        "article_skipped": pl.List(pl.List(pl.String)),
+        "warnings": pl.List(pl.String),
+    }
+)
+
+
+def _ingest_keys(settings: Settings, meta: dict[str, dict[str, str]]) -> tuple[str, dict[str, str]]:
+    """Return the ingest key of every file no manifest row names, and the keys of the files
+    the manifest names (by relative path)."""
     rows_of: dict[str, list[tuple[str, dict[str, str]]]] = defaultdict(list)
     for name, row in meta.items():
         rows_of[name.split("#", 1)[0]].append((name, row))
-    old = {row["path"]: row for row in index.iter_rows(named=True)} if index is not None else {}
-    scan_start = time.time_ns()
-    limit = int(settings.max_file_mb * 1024 * 1024)
+    return _ingest_key(settings, []), {
+        rel: _ingest_key(settings, rows) for rel, rows in rows_of.items()
+    }
 
-    # per file, in walk order: ("plain", ...) not indexed, ("reuse", record) or ("parse", record)
-    plan: list[tuple[str, Any]] = []
-    plain_key = _ingest_key(settings, [])  # the key of every file no manifest row names
-    for path, problem, st in walk_stat(root, excluded_paths(exclude, manifest_path)):
-        rel = relative_path(path, root)
-        if problem or st is None or path.suffix.lower() not in settings.extensions:
-            plan.append(("plain", (path, rel, problem)))
-            continue
-        record = {
-            "path": rel,
-            "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns if scan_start - st.st_mtime_ns > RACY_NS else -1,
-            "inode": st.st_ino,
-            "sha256": "",
-            "ingest": _ingest_key(settings, rows_of[rel]) if rel in rows_of else plain_key,
-            "outcome": "",
-        }
-        entry = old.get(rel)
-        outcome = (
-            json.loads(entry["outcome"])
-            if entry is not None and entry["ingest"] == record["ingest"]
-            else None
+
+def _scan_article_files(
+    root: Path,
+    excluded: set[Path],
+    extensions: Collection[str],
+    plain_key: str,
+    key_of: dict[str, str],
+) -> tuple[list[tuple[int, Path, str, str]], pl.DataFrame]:
+    """Return the folder walk split in two: (pos, path, relative path, problem) of the entries
+    that are not article files (skipped as a full ingest skips them), and the article files
+    (``_FOUND_SCHEMA``) with the stat the index compares and the ingest key of each.
+
+    Kept to plain strings and ints: a folder of 100,000 files costs 100,000 stats, and no
+    Path object or dict per file.
+    """
+    extensions = frozenset(extensions)
+    walked = walk_files(root, excluded)
+    plain: list[tuple[int, Path, str, str]] = []
+    articles: list[int] = []
+    for pos, (file, rel, problem, st) in enumerate(walked):
+        if problem or st is None or _suffix(rel).lower() not in extensions:
+            plain.append((pos, Path(file), rel, problem))
+        else:
+            articles.append(pos)
+    stats = [walked[pos][3] for pos in articles]
+    rels = [walked[pos][1] for pos in articles]
+    found = {
+        "pos": articles,
+        "file": [walked[pos][0] for pos in articles],
+        "path": rels,
+        "size": [st.st_size for st in stats],
+        "st_mtime_ns": [st.st_mtime_ns for st in stats],
+        "inode": [st.st_ino for st in stats],
+        "ingest": [key_of.get(rel, plain_key) for rel in rels],
+    }
+    return plain, pl.DataFrame(found, schema=_FOUND_SCHEMA)
+
+
+def _suffix(path: str) -> str:
+    """Return the suffix of a POSIX path's last part as ``PurePath.suffix`` gives it."""
+    name = path[path.rfind("/") + 1 :]
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def _index_entries(index: pl.DataFrame | None, keys: Collection[str]) -> pl.DataFrame:
+    """Return the ``index`` entries (``path`` and ``old_*`` columns), the last of a path only
+    (as a dict of its rows would have it), with the ``outcome`` decoded for those made with
+    one of ``keys``: no other can be reused."""
+    old = (
+        (index if index is not None else pl.DataFrame(schema=INDEX_SCHEMA))
+        .select("path", *(pl.col(c).alias(f"old_{c}") for c in INDEX_SCHEMA if c != "path"))
+        .unique("path", keep="last", maintain_order=True)
+    )
+    usable = pl.col("old_ingest").is_in(pl.Series(list(keys), dtype=pl.String).implode())
+    return old.with_columns(
+        outcome=_decode_outcomes(
+            old.select(pl.when(usable).then(pl.col("old_outcome"))).to_series()
         )
-        usable = outcome is not None and all(d["sha256"] in known for d in outcome["documents"])
-        stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
-        if (
-            usable
-            and entry["mtime_ns"] >= 0
-            and (entry["size"], entry["mtime_ns"], entry["inode"]) == stamp
-        ):
-            record.update(sha256=entry["sha256"], outcome=entry["outcome"])
-            plan.append(("reuse", (record, outcome)))
-            continue
-        if usable and st.st_size <= limit:
-            try:
-                record["sha256"] = _sha256_of(path)
-            except OSError:
-                record["sha256"] = ""
-            if record["sha256"] and record["sha256"] == entry["sha256"]:
-                record["outcome"] = entry["outcome"]
-                plan.append(("reuse", (record, outcome)))
-                continue
-        plan.append(("parse", (path, rel, record)))
+    )
 
+
+def _reuse_plan(
+    found: pl.DataFrame, entries: pl.DataFrame, known: Container[str], limit: int
+) -> pl.DataFrame:
+    """Return ``found`` joined to its index ``entries`` with an ``action`` per file: "reuse"
+    the entry (same stat), "hash" the file (stat changed: the same content is reused) or
+    "parse" it.
+
+    An entry is usable when it was made with the file's ingest key and every document it gave
+    is ``known``; a racy entry (mtime_ns -1) never matches a stat.
+    """
+    plan = found.join(entries, on="path", how="left", maintain_order="left").with_columns(
+        outcome=pl.when(pl.col("old_ingest") == pl.col("ingest")).then(pl.col("outcome"))
+    )
+    documents = (
+        plan.select("pos", sha256=pl.col("outcome").struct.field("documents"))
+        .filter(pl.col("sha256").list.len() > 0)
+        .explode("sha256")
+        .select("pos", pl.col("sha256").struct.field("sha256"))
+    )
+    shas = documents["sha256"].to_list()
+    unknown = documents.filter(pl.Series([sha not in known for sha in shas], dtype=pl.Boolean))
+    usable = pl.col("outcome").is_not_null() & ~pl.col("pos").is_in(unknown["pos"].implode())
+    same_stat = (
+        (pl.col("old_mtime_ns") >= 0)
+        & (pl.col("old_size") == pl.col("size"))
+        & (pl.col("old_mtime_ns") == pl.col("st_mtime_ns"))
+        & (pl.col("old_inode") == pl.col("inode"))
+    )
+    return plan.with_columns(
+        action=pl.when(usable & same_stat)
+        .then(pl.lit("reuse"))
+        .when(usable & (pl.col("size") <= limit))
+        .then(pl.lit("hash"))
+        .otherwise(pl.lit("parse"))
+    )
+
+
+_DECODE_ROWS = 8192
+
+
+def _decode_outcomes(outcomes: pl.Series) -> pl.Series:
+    """Return index entries' ``outcome`` JSON decoded (``_OUTCOME``; null stays null).
+
+    Decoded a slice at a time, the slices in parallel: one decode of 100,000 entries took
+    twice as long as slices of a few thousand, even on one thread.
+    """
+    frame = outcomes.to_frame("outcome")
+    decoded = [
+        frame.slice(start, _DECODE_ROWS).lazy().select(pl.col("outcome").str.json_decode(_OUTCOME))
+        for start in range(0, max(frame.height, 1), _DECODE_ROWS)
+    ]
+    return pl.concat(decoded).collect().to_series()
+
+
+def _hash_changed(plan: pl.DataFrame) -> pl.DataFrame:
+    """Return ``plan`` with every "hash" file hashed: reused when its content is its entry's,
+    parsed otherwise; ``sha256`` is the file's (the entry's for a reused one, "" when it is
+    not known yet)."""
+    changed = plan.filter(pl.col("action") == "hash")
+    digests: list[str] = []
+    for file in changed["file"]:
+        try:
+            digests.append(_sha256_of(Path(file)))
+        except OSError:
+            digests.append("")
+    hashed = pl.DataFrame({"pos": changed["pos"], "digest": pl.Series(digests, dtype=pl.String)})
+    same = (pl.col("digest") != "") & (pl.col("digest") == pl.col("old_sha256"))
+    return (
+        plan.join(hashed, on="pos", how="left", maintain_order="left")
+        .with_columns(
+            action=pl.when(pl.col("action") != "hash")
+            .then(pl.col("action"))
+            .when(same)
+            .then(pl.lit("reuse"))
+            .otherwise(pl.lit("parse"))
+        )
+        .with_columns(
+            sha256=pl.when(pl.col("action") == "reuse")
+            .then(pl.col("old_sha256"))
+            .otherwise(pl.col("digest").fill_null(""))
+        )
+        .drop("digest")
+    )
+
+
+def _reused_documents(plan: pl.DataFrame) -> pl.DataFrame:
+    """Return the document rows (no id, no text) the reused entries give, with their file's
+    ``pos``, in walk order."""
+    return (
+        plan.filter(pl.col("action") == "reuse")
+        .select("pos", document=pl.col("outcome").struct.field("documents"))
+        .filter(pl.col("document").list.len() > 0)
+        .explode("document")
+        .unnest("document")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """The files ingest_incremental read and parsed."""
+
+    documents: pl.DataFrame  # DOCUMENT_SCHEMA (ids d1..dK of this parse) + their file's pos
+    passages: pl.DataFrame  # PASSAGE_SCHEMA, by those ids
+    outcomes: dict[int, dict[str, Any]]  # pos → the file's outcome (as its index entry has it)
+    index: pl.DataFrame  # pos, new_sha256, new_outcome (JSON): their index fields
+
+
+def _parse_changed(
+    plan: pl.DataFrame,
+    reused: pl.DataFrame,
+    settings: Settings,
+    meta: dict[str, dict[str, str]],
+    limit: int,
+    context: Context | None,
+) -> _Parsed:
+    """Read and parse the "parse" files of ``plan`` together, as a full ingest would: the
+    ``context`` of the ``reused`` documents counts when telling template lines."""
     articles: list[_Article] = []
-    article_file: dict[str, str] = {}
-    per_file: dict[str, dict[str, Any]] = {}
-    for action, item in plan:
-        if action != "parse":
-            continue
-        path, rel, record = item
-        found, skipped, warnings = _read_files([(path, rel, "")], settings, meta)
-        if not record["sha256"] and record["size"] <= limit:
+    file_of: dict[str, int] = {}  # article path → pos of its file
+    outcomes: dict[int, dict[str, Any]] = {}
+    digests: dict[int, str] = {}
+    rows = plan.filter(pl.col("action") == "parse").select("pos", "file", "path", "size", "sha256")
+    for pos, file, rel, size, digest in rows.iter_rows():
+        found, skipped, warnings = _read_files([(Path(file), rel, "")], settings, meta)
+        if not digest and size <= limit:
             with contextlib.suppress(OSError):
-                record["sha256"] = _sha256_of(path)
-        per_file[rel] = {
+                digest = _sha256_of(Path(file))
+        digests[pos] = digest
+        outcomes[pos] = {
             "documents": [],
             "skipped": [[k.path, k.reason] for k in skipped],
             "article_skipped": [],
             "warnings": warnings,
         }
         for article in found:
-            article_file[article.path] = rel
+            file_of[article.path] = pos
         articles.extend(found)
 
-    reused = {
-        d["sha256"]: d["outlet"]
-        for action, item in plan
-        if action == "reuse"
-        for d in item[1]["documents"]
-    }
     others: Sequence[tuple[str | None, frozenset[int]]] = ()
-    if context is not None and articles and reused:
+    if context is not None and articles and reused.height:
         keys = {line_key(a.text[s:e]) for a in articles for s, e in body_lines(a)}
-        others = context(keys, reused)
+        present = zip(reused["sha256"].to_list(), reused["outlet"].to_list(), strict=True)
+        others = context(keys, dict(present))
     article_skips: list[Skipped] = []
     documents, passages = _frames(articles, settings, article_skips, others)
     for skip in article_skips:
-        per_file[article_file[skip.path]]["article_skipped"].append([skip.path, skip.reason])
+        outcomes[file_of[skip.path]]["article_skipped"].append([skip.path, skip.reason])
     for row in documents.iter_rows(named=True):
         kept = {k: v for k, v in row.items() if k not in ("id", "text")}
-        per_file[article_file[row["path"]]]["documents"].append(kept)
+        outcomes[file_of[row["path"]]]["documents"].append(kept)
+    return _Parsed(
+        documents=documents.with_columns(
+            pos=pl.Series([file_of[path] for path in documents["path"]], dtype=pl.Int64)
+        ),
+        passages=passages,
+        outcomes=outcomes,
+        index=pl.DataFrame(
+            {
+                "pos": list(outcomes),
+                "new_sha256": [digests[pos] for pos in outcomes],
+                "new_outcome": [json.dumps(o, ensure_ascii=False) for o in outcomes.values()],
+            },
+            schema={"pos": pl.Int64, "new_sha256": pl.String, "new_outcome": pl.String},
+        ),
+    )
 
-    # assemble the whole folder in walk order: ids d1..dN as a full ingest numbers them
-    doc_rows: list[dict[str, Any]] = []
-    renamed: dict[str, str] = {}
-    text_of = dict(zip(documents["path"], documents["text"], strict=True))
-    id_of_path = dict(zip(documents["path"], documents["id"], strict=True))
+
+def _number_documents(
+    reused: pl.DataFrame, parsed: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Return the folder's documents (DOCUMENT_SCHEMA; text only for the parsed ones) in walk
+    order, numbered d1..dN as a full ingest numbers them, and the parsed documents' ids as
+    the parse gave them → their ids in the folder."""
+    documents = (
+        pl.concat(
+            [
+                reused.with_columns(
+                    text=pl.lit(None, pl.String), parsed_id=pl.lit(None, pl.String)
+                ),
+                parsed.select(*reused.columns, "text", parsed_id="id"),
+            ]
+        )
+        .sort("pos", maintain_order=True)
+        .with_columns(id=pl.format("d{}", pl.int_range(1, pl.len() + 1)))
+    )
+    renamed = dict(documents.drop_nulls("parsed_id").select("parsed_id", "id").iter_rows())
+    return documents.select(pl.col(c).cast(t) for c, t in DOCUMENT_SCHEMA.items()), renamed
+
+
+def _skips_and_warnings(
+    plain: list[tuple[int, Path, str, str]],
+    plan: pl.DataFrame,
+    outcomes: dict[int, dict[str, Any]],
+    settings: Settings,
+    meta: dict[str, dict[str, str]],
+) -> tuple[list[Skipped], list[str]]:
+    """Return the folder's skipped files then skipped articles, and its warnings, in walk
+    order: from the files that are not articles, the reused entries and the parsed files."""
+    found: dict[int, tuple[list[Skipped], list[Skipped], list[str]]] = {}
+    for pos, path, rel, problem in plain:
+        _, skips, warnings = _read_files([(path, rel, problem)], settings, meta)
+        found[pos] = (skips, [], warnings)
+    # the few reused entries that note anything, with the parsed files' outcomes
+    keys = ("skipped", "article_skipped", "warnings")
+    lists = [pl.col("outcome").struct.field(k) for k in keys]
+    noting = plan.filter(
+        (pl.col("action") == "reuse") & pl.any_horizontal(k.list.len() > 0 for k in lists)
+    ).select("pos", *lists)
+    noted = {pos: dict(zip(keys, values, strict=True)) for pos, *values in noting.iter_rows()}
+    for pos, outcome in {**noted, **outcomes}.items():
+        found[pos] = (
+            [Skipped(p, r) for p, r in outcome["skipped"]],
+            [Skipped(p, r) for p, r in outcome["article_skipped"]],
+            list(outcome["warnings"]),
+        )
     skipped_files: list[Skipped] = []
     skipped_articles: list[Skipped] = []
     warnings: list[str] = []
-    records: list[dict[str, Any]] = []
-    for action, item in plan:
-        if action == "plain":
-            _, plain_skips, plain_warnings = _read_files([item], settings, meta)
-            skipped_files.extend(plain_skips)
-            warnings.extend(plain_warnings)
-            continue
-        if action == "reuse":
-            (record, outcome), parsed = item, False
-        else:
-            record, outcome, parsed = item[2], per_file[item[1]], True
-            record["outcome"] = json.dumps(outcome, ensure_ascii=False)
-        records.append(record)
-        skipped_files.extend(Skipped(p, r) for p, r in outcome["skipped"])
-        skipped_articles.extend(Skipped(p, r) for p, r in outcome["article_skipped"])
-        warnings.extend(outcome["warnings"])
-        for row in outcome["documents"]:
-            doc_id = f"d{len(doc_rows) + 1}"
-            if parsed:
-                renamed[id_of_path[row["path"]]] = doc_id
-            doc_rows.append({**row, "id": doc_id, "text": text_of[row["path"]] if parsed else None})
-    if not doc_rows:
-        warnings.append(f"no articles found under {folder}")
-    passages = passages.with_columns(
-        pl.col("document").replace_strict(renamed, default=None, return_dtype=pl.String)
-    )
-    corpus = Corpus(
-        root=str(root),
-        documents=pl.DataFrame(doc_rows, schema=DOCUMENT_SCHEMA),
-        passages=passages,
-        skipped=(*skipped_files, *skipped_articles),
-        warnings=tuple(warnings),
-    )
-    return FolderIngest(
-        corpus=corpus,
-        files=pl.DataFrame(records, schema=INDEX_SCHEMA),
-        parsed=frozenset(renamed.values()),
+    for pos in sorted(found):
+        files, articles, notes = found[pos]
+        skipped_files.extend(files)
+        skipped_articles.extend(articles)
+        warnings.extend(notes)
+    return [*skipped_files, *skipped_articles], warnings
+
+
+def _new_index(plan: pl.DataFrame, parsed: pl.DataFrame, scan_start: int) -> pl.DataFrame:
+    """Return the folder's new file index (INDEX_SCHEMA): a reused file keeps its entry's
+    sha256 and outcome, a parsed one gets its own; a file modified less than RACY_NS before
+    the scan gets mtime_ns -1."""
+    reuse = pl.col("action") == "reuse"
+    return (
+        plan.join(parsed, on="pos", how="left", maintain_order="left")
+        .select(
+            "path",
+            "size",
+            pl.when(pl.col("st_mtime_ns") < scan_start - RACY_NS)
+            .then(pl.col("st_mtime_ns"))
+            .otherwise(pl.lit(-1, pl.Int64))
+            .alias("mtime_ns"),
+            "inode",
+            pl.when(reuse).then(pl.col("sha256")).otherwise(pl.col("new_sha256")).alias("sha256"),
+            "ingest",
+            pl.when(reuse)
+            .then(pl.col("old_outcome"))
+            .otherwise(pl.col("new_outcome"))
+            .alias("outcome"),
+        )
+        .cast(INDEX_SCHEMA)
     )
 
 
@@ -401,18 +646,34 @@ def walk_stat(
 ) -> Iterator[tuple[Path, str, os.stat_result | None]]:
     """Yield (file, problem, its stat) like :func:`walk`, with the ``os.stat`` result the walk
     took anyway (None when it could not stat the file), so callers need not stat again.
+    See :func:`walk_files`."""
+    for path, _, problem, st in walk_files(root, excluded):
+        yield Path(path), problem, st
+
+
+def walk_files(
+    root: Path, excluded: set[Path] = frozenset()
+) -> list[tuple[str, str, str, os.stat_result | None]]:
+    """Return (file, file relative to ``root``, problem, its stat) for every file under
+    ``root`` in sorted order, as plain strings: the file as ``os`` names it, the relative path
+    in POSIX form as :func:`relative_path` gives it. ``problem`` is '' for a readable regular
+    file, otherwise why it cannot be read (symlink loop, permission...); the stat is None when
+    the file could not be stat'ed.
 
     Directory symlinks are followed once; a link back into a visited folder is not re-entered.
-    Hidden files and folders (starting with '.') are not articles and are passed over.
+    Hidden files and folders (starting with '.') are not articles and are passed over. No Path
+    object is made per file, and the list is filled rather than yielded through nested
+    generators: in a folder of 100,000 files both were most of a walk's time.
     """
     seen: set[tuple[int, int]] = set()
-    skip = {str(p) for p in excluded}  # compared as text: no Path object per entry
+    skip = {str(p) for p in excluded}
+    found: list[tuple[str, str, str, os.stat_result | None]] = []
 
-    def visit(folder: Path, real: str) -> Iterator[tuple[Path, str, os.stat_result | None]]:
+    def visit(folder: str, rel: str, real: str) -> None:
         try:
-            st = folder.stat()
+            st = os.stat(folder)
         except OSError as exc:
-            yield folder, _os_reason(exc), None
+            found.append((folder, rel or ".", _os_reason(exc), None))
             return
         key = (st.st_dev, st.st_ino)
         if key in seen:
@@ -421,37 +682,39 @@ def walk_stat(
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            yield folder, f"cannot list folder: {_os_reason(exc)}", None
+            found.append((folder, rel or ".", f"cannot list folder: {_os_reason(exc)}", None))
             return
+        prefix = f"{rel}/" if rel else ""
+        real_prefix = os.path.join(real, "")
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
-            link = entry.is_symlink()
             resolved = ""
             if skip:
                 # the real path of an entry that is not a link is its real folder's, joined
-                if link:
-                    resolved = str(Path(entry.path).resolve())
+                if entry.is_symlink():
                     if entry.path in skip:
                         continue
+                    resolved = os.path.realpath(entry.path)  # a loop is reported by stat below
                 else:
-                    resolved = os.path.join(real, entry.name)
+                    resolved = real_prefix + name
                     if resolved in skip:
                         continue
-            path = Path(entry.path)
             try:
                 st_entry = os.stat(entry.path)
             except OSError as exc:
-                yield path, _os_reason(exc), None
+                found.append((entry.path, prefix + name, _os_reason(exc), None))
                 continue
             if stat.S_ISDIR(st_entry.st_mode):
-                yield from visit(path, resolved or str(path.resolve()))
+                visit(entry.path, prefix + name, resolved or os.path.realpath(entry.path))
             elif stat.S_ISREG(st_entry.st_mode):
-                yield path, "", st_entry
+                found.append((entry.path, prefix + name, "", st_entry))
             else:
-                yield path, "not a regular file", st_entry
+                found.append((entry.path, prefix + name, "not a regular file", st_entry))
 
-    yield from visit(root, str(root.resolve()))
+    visit(str(root), "", os.path.realpath(root))
+    return found
 
 
 def _os_reason(exc: OSError) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 import polars as pl
 
 from dedupe import __version__
-from dedupe.ingest import excluded_paths, relative_path, walk_stat
+from dedupe.ingest import excluded_paths, walk_files
 from dedupe.models import (
     DOCUMENT_SCHEMA,
     PASSAGE_SCHEMA,
@@ -80,8 +80,7 @@ def fingerprint(
             )
         except OSError as exc:
             add("manifest", str(manifest_path), f"unreadable: {exc.errno}")
-    for path, problem, st in walk_stat(root, excluded_paths(exclude, manifest_path)):
-        rel = relative_path(path, root)
+    for _, rel, problem, st in walk_files(root, excluded_paths(exclude, manifest_path)):
         stamp = (
             ("unreadable",)
             if st is None

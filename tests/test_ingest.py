@@ -270,3 +270,78 @@ def test_incremental_ingest_gives_what_a_full_ingest_gives_and_reads_only_change
     read.clear()
     ingest_incremental(tmp_path, Settings(min_words=16), index=first.files, known=known)
     assert len(read) == 7
+
+
+def test_a_reused_entry_gives_what_its_file_gave_field_for_field(tmp_path, monkeypatch):
+    """Reused index entries are decoded on columns (polars' JSON reader, not json.loads): the
+    documents, skips and warnings must be those the parsed file gave, escapes and all."""
+    from dedupe import ingest as ingest_module
+    from dedupe.ingest import ingest_incremental
+
+    title = 'عنوان "مقتبس" \\ مع\tجدولة\u0001 وسطر\nثان 😀'
+    items = [
+        {"text": ARTICLE, "title": title, "outlet": {"name": "وكالة"}, "url": " https://x.test/أ "},
+        {"id": 3},
+        {"content": ARTICLE.replace("19", "23"), "published": "not a date"},
+        {"body": "قصير"},
+    ]
+    write(tmp_path / "list.json", json.dumps(items, ensure_ascii=False))
+    write(tmp_path / "one.jsonl", json.dumps({"text": ARTICLE.replace("19", "29")}) + "\n{no\n")
+    write(tmp_path / "short.txt", "خبر قصير")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    _mixed_folder(tmp_path / "mixed")  # dates every file an hour back: entries are trusted
+    settings = Settings()
+    first = ingest_incremental(tmp_path, settings)
+    assert first.corpus.documents.filter(pl.col("title") == title).height == 1
+
+    read: list[str] = []
+    real = ingest_module.read_articles
+    monkeypatch.setattr(
+        ingest_module, "read_articles", lambda p, rel, s: read.append(rel) or real(p, rel, s)
+    )
+    known = set(first.corpus.documents["sha256"])
+    again = ingest_incremental(tmp_path, settings, index=first.files, known=known)
+    assert read == []
+    expected = first.corpus.documents.with_columns(text=pl.lit(None, pl.String))
+    assert again.corpus.documents.equals(expected)
+    assert (again.corpus.skipped, again.corpus.warnings) == (
+        first.corpus.skipped,
+        first.corpus.warnings,
+    )
+    assert again.files.equals(first.files)
+
+
+def test_the_walk_gives_relative_paths_as_relative_path_does(tmp_path, monkeypatch):
+    from dedupe.ingest import excluded_paths, relative_path, walk_files
+
+    for name in ("a.txt", "dir.v2/b.md", "sub/c.txt", ".hidden.txt", "skip/d.txt", "e.txt"):
+        write(tmp_path / name, ARTICLE)
+    (tmp_path / "link").symlink_to(tmp_path / "sub", target_is_directory=True)
+    (tmp_path / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    for root in (tmp_path, Path("."), Path("../" + tmp_path.name)):
+        walked = walk_files(root, excluded_paths([tmp_path / "skip", tmp_path / "e.txt"]))
+        assert [rel for _, rel, _, _ in walked] == ["a.txt", "dir.v2/b.md", "link/c.txt"]
+        assert [relative_path(Path(f), root) for f, _, _, _ in walked] == [
+            rel for _, rel, _, _ in walked
+        ]
+
+
+@pytest.mark.parametrize(
+    "name", ["a.txt", "a.TXT", "a.b.md", "a.", "a..", "noext", ".hidden", "..txt", "d.v2/x", "x/.y"]
+)
+def test_the_walk_takes_a_file_s_suffix_as_pathlib_does(name):
+    from pathlib import PurePosixPath
+
+    from dedupe.ingest import _suffix
+
+    assert _suffix(name) == PurePosixPath(name).suffix
+
+
+def test_a_symlink_loop_is_skipped_when_paths_are_excluded(tmp_path):
+    write(tmp_path / "good.txt", ARTICLE)
+    write(tmp_path / "excluded.txt", ARTICLE)
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    corpus = ingest(tmp_path, Settings(), exclude=[tmp_path / "excluded.txt"])
+    assert {s.path: s.reason for s in corpus.skipped} == {"loop": "symlink loop"}
+    assert list(corpus.documents["path"]) == ["good.txt"]
