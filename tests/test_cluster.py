@@ -490,18 +490,6 @@ def test_a_small_event_does_not_take_in_a_passage_on_one_pair(embedder):
     assert passages(Settings(attach_support=1))[storm] == "attached"
 
 
-def test_attach_support_is_read_from_the_config_and_checked(tmp_path):
-    from dedupe.errors import ConfigError
-    from dedupe.settings import load_settings
-
-    config = tmp_path / "pyproject.toml"
-    config.write_text("[tool.dedupe]\nattach-support = 1\n", encoding="utf-8")
-    assert load_settings(config).attach_support == 1
-    config.write_text("[tool.dedupe]\nattach-support = 0\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="attach_support must be 1 or more, got 0"):
-        load_settings(config)
-
-
 def test_an_event_whose_facets_meet_in_one_article_joins_when_its_passages_agree():
     from dedupe.ingest import ingest_texts
 
@@ -553,15 +541,31 @@ def test_an_event_whose_facets_meet_in_one_article_joins_when_its_passages_agree
         ]
 
 
-def test_join_threshold_is_read_from_the_config_and_checked(tmp_path):
+@pytest.mark.parametrize(
+    ("key", "good", "attribute", "value", "bad", "message"),
+    [
+        (
+            "attach-support",
+            "1",
+            "attach_support",
+            1,
+            "0",
+            "attach_support must be 1 or more, got 0",
+        ),
+        ("join-threshold", "2", "join_threshold", 2.0, "0", "join_threshold must be positive"),
+    ],
+)
+def test_clustering_settings_are_read_from_the_config_and_checked(
+    tmp_path, key, good, attribute, value, bad, message
+):
     from dedupe.errors import ConfigError
     from dedupe.settings import load_settings
 
     config = tmp_path / "pyproject.toml"
-    config.write_text("[tool.dedupe]\njoin-threshold = 2\n", encoding="utf-8")
-    assert load_settings(config).join_threshold == 2.0
-    config.write_text("[tool.dedupe]\njoin-threshold = 0\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="join_threshold must be positive"):
+    config.write_text(f"[tool.dedupe]\n{key} = {good}\n", encoding="utf-8")
+    assert getattr(load_settings(config), attribute) == value
+    config.write_text(f"[tool.dedupe]\n{key} = {bad}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
         load_settings(config)
 
 
