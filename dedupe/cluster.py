@@ -443,11 +443,16 @@ def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) 
 
 @dataclass(frozen=True, slots=True)
 class Clustering:
-    """The cluster stage's output: events and the scored pairs they came from."""
+    """The cluster stage's output: events and the scored pairs they came from.
+
+    Only the units' frame is kept (the passages that ``pairs``, ``members`` and ``facets``
+    number): their vectors, lexical rows and anchors are done with once the events are made, and
+    at 10,000 articles they held hundreds of megabytes through the facts and consistency stages.
+    """
 
     events: tuple[Event, ...]
     pairs: pl.DataFrame
-    units: PassageUnits
+    passages: pl.DataFrame  # PassageUnits.frame: document, index, start, end, kind, text, ...
     members: dict[str, list[int]] = field(default_factory=dict)  # event id → unit rows
     facets: dict[str, list[list[int]]] = field(default_factory=dict)  # event → aligned groups
 
@@ -524,7 +529,7 @@ def cluster_events(
             )
         )
     return Clustering(
-        events=tuple(events), pairs=pairs, units=units, members=members, facets=facets_of
+        events=tuple(events), pairs=pairs, passages=frame, members=members, facets=facets_of
     )
 
 

@@ -100,7 +100,7 @@ def build_context(
     aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]] = []
     pair_score: PairScores | dict[frozenset[tuple[str, int]], float] = {}
     if clustering is not None:
-        frame = clustering.units.frame
+        frame = clustering.passages
         key = list(zip(frame["document"].to_list(), frame["start"].to_list(), strict=True))
         group.update(zip(frame["document"].to_list(), frame["group"].to_list(), strict=True))
         for eid, rows in clustering.members.items():

