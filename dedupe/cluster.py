@@ -64,7 +64,8 @@ class PassageUnits:
     frame: pl.DataFrame  # document, index, start, end, kind, text, script, group
     vectors: np.ndarray  # (n, dim) L2-normalized
     lexical: csr_matrix  # (n, vocab) rarity-weighted word vectors, L2-normalized
-    anchors: list[frozenset[str]]  # rare words and numbers of each passage
+    anchors: csr_matrix  # (n, vocab) 1 where the word is one of the passage's rare words/numbers
+    words: list[str]  # the vocabulary: the word stem of each column of ``lexical`` and ``anchors``
     published: list[datetime | None]
 
 
@@ -86,7 +87,7 @@ def passage_units(
     texts = frame["text"].to_list()
     vectors = embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     doc_text = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
-    lexical, anchors = _lexical(
+    lexical, anchors, words = _lexical(
         texts, frame["document"].to_list(), frame["script"].to_list(), doc_text
     )
     return PassageUnits(
@@ -94,6 +95,7 @@ def passage_units(
         vectors=vectors,
         lexical=lexical,
         anchors=anchors,
+        words=words,
         published=[published.get(d) for d in frame["document"]],
     )
 
@@ -134,11 +136,15 @@ def _lexical(
     scripts: Sequence[str],
     doc_text: dict[str, str],
     workers: int | None = None,
-) -> tuple[csr_matrix, list[frozenset[str]]]:
-    """Return the passages' rarity-weighted word vectors and their anchors (rare words and
-    numbers). Passages come grouped by document, read in parts of whole documents on every core
-    (``workers``, default all) once there are PARALLEL_MIN_PASSAGES; each part numbers its own
-    words, renumbered here in order of first use, so the matrix is the one a single pass makes."""
+) -> tuple[csr_matrix, csr_matrix, list[str]]:
+    """Return the passages' rarity-weighted word vectors, their anchors (rare words and
+    numbers) as a 0/1 matrix over the same columns, and the word of each column. Passages come
+    grouped by document, read in parts of whole documents on every core (``workers``, default
+    all) once there are PARALLEL_MIN_PASSAGES; each part numbers its own words, renumbered here
+    in order of first use, so the matrices are the ones a single pass makes.
+
+    Anchors are a matrix, not a set of strings per passage: at 10,000 articles the sets held
+    about 230 MB, the matrix a few."""
     bounds = _lexical_parts(documents, workers)
     jobs = [
         (
@@ -151,8 +157,8 @@ def _lexical(
     ]
     columns: dict[str, int] = {}
     data, indices, indptr = [], [], [np.zeros(1, dtype=np.int64)]
-    anchors: list[frozenset[str]] = []
-    for words, part_data, part_indices, part_indptr, part_anchors in map_items(
+    rare, rare_ptr = [], [np.zeros(1, dtype=np.int64)]
+    for words, part_data, part_indices, part_indptr, part_rare, part_rare_ptr in map_items(
         _lexical_part, jobs, workers, 2
     ):
         renumber = np.fromiter(
@@ -161,16 +167,18 @@ def _lexical(
         data.append(part_data)
         indices.append(renumber[part_indices])
         indptr.append(part_indptr[1:] + indptr[-1][-1])
-        anchors.extend(part_anchors)
+        rare.append(renumber[part_rare])
+        rare_ptr.append(part_rare_ptr[1:] + rare_ptr[-1][-1])
+    shape = (len(texts), max(1, len(columns)))
     matrix = csr_matrix(
-        (
-            np.concatenate(data),
-            np.concatenate(indices),
-            np.concatenate(indptr),
-        ),
-        shape=(len(texts), max(1, len(columns))),
+        (np.concatenate(data), np.concatenate(indices), np.concatenate(indptr)), shape
     )
-    return matrix, anchors
+    rare_columns = np.concatenate(rare)
+    anchors = csr_matrix(
+        (np.ones(len(rare_columns), dtype=np.float32), rare_columns, np.concatenate(rare_ptr)),
+        shape,
+    )
+    return matrix, anchors, list(columns)
 
 
 PARALLEL_MIN_PASSAGES = 4000  # below this, worker processes cost more than they save
@@ -195,16 +203,18 @@ def _lexical_parts(documents: Sequence[str], workers: int | None) -> list[tuple[
 
 def _lexical_part(
     job: tuple[Sequence[str], Sequence[str], Sequence[str], dict[str, str]],
-) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, list[frozenset[str]]]:
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return the lexical rows of one part of whole documents: (its words in order of first
-    use, data, indices into those words, indptr, anchors). Each document's vocabulary is read
-    once and dropped when its passages are done, and the rows are filled from typed arrays."""
+    use, data, indices into those words, indptr, and the anchors' indices and indptr). Each
+    document's vocabulary is read once and dropped when its passages are done, and the rows are
+    filled from typed arrays."""
     texts, documents, scripts, doc_text = job
     columns: dict[str, int] = {}
     data = array("f")
     indices = array("q")
     indptr = array("q", [0])
-    anchors: list[frozenset[str]] = []
+    rare_indices = array("q")
+    rare_indptr = array("q", [0])
     # (surface, proclitic) → (stem, weight; None when the word does not count), per script:
     # what a word gives depends on these alone, only the proclitic choice on the document
     word_of: dict[str, dict[tuple[str, str], tuple[str, float] | None]] = {}
@@ -239,13 +249,15 @@ def _lexical_part(
             indices.append(columns.setdefault(word_stem, len(columns)))
             data.append(value / norm)
         indptr.append(len(indices))
-        anchors.append(frozenset(rare))
+        rare_indices.extend(sorted(columns[word_stem] for word_stem in rare))
+        rare_indptr.append(len(rare_indices))
     return (
         list(columns),
         np.frombuffer(data, dtype=np.float32),
         np.frombuffer(indices, dtype=np.int64),
         np.frombuffer(indptr, dtype=np.int64),
-        anchors,
+        np.frombuffer(rare_indices, dtype=np.int64),
+        np.frombuffer(rare_indptr, dtype=np.int64),
     )
 
 
@@ -265,8 +277,8 @@ def pair_signals(units: PassageUnits, i: int, j: int, settings: Settings) -> Pai
     """Return the signals and score of passages ``i`` and ``j`` (the score clustering uses)."""
     cos = float(units.vectors[i] @ units.vectors[j])
     lex = float(units.lexical[i].multiply(units.lexical[j]).sum())
-    a, b = units.anchors[i], units.anchors[j]
-    shared = a & b
+    a, b = _anchor_columns(units, i), _anchor_columns(units, j)
+    shared = {units.words[c] for c in a & b}
     anchor = len(shared) / min(len(a), len(b)) if a and b else 0.0
     hours = _hours_apart(units.published[i], units.published[j])
     same_script = units.frame["script"][i] == units.frame["script"][j]
@@ -274,6 +286,11 @@ def pair_signals(units: PassageUnits, i: int, j: int, settings: Settings) -> Pai
     if min(len(a), len(b)) >= 2 and not shared:
         score *= settings.anchor_conflict
     return PairSignals(cos, lex, anchor, tuple(sorted(shared)), hours, score)
+
+
+def _anchor_columns(units: PassageUnits, row: int) -> set[int]:
+    anchors = units.anchors
+    return set(anchors.indices[anchors.indptr[row] : anchors.indptr[row + 1]].tolist())
 
 
 def combine(
@@ -309,15 +326,6 @@ def combine(
         score = np.where(far, score * 0.5, score)
     result = np.clip(score, 0.0, 1.0)
     return float(result) if result.ndim == 0 else result
-
-
-def _incidence(sets: Sequence[frozenset[str]]) -> csr_matrix:
-    """Return the rows × items 0/1 matrix of ``sets``."""
-    columns: dict[str, int] = {}
-    indices = [columns.setdefault(x, len(columns)) for s in sets for x in sorted(s)]
-    indptr = np.cumsum([0, *(len(s) for s in sets)])
-    data = np.ones(len(indices), dtype=np.float32)
-    return csr_matrix((data, indices, indptr), shape=(len(sets), max(1, len(columns))))
 
 
 def _hours_apart(a: datetime | None, b: datetime | None) -> float | None:
@@ -379,7 +387,7 @@ def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) 
     for row, g in enumerate(groups):
         rows_of.setdefault(g, []).append(row)
     scripts = np.asarray(units.frame["script"].to_list())
-    anchor_m = _incidence(units.anchors)
+    anchor_m = units.anchors
     anchor_n = np.asarray(anchor_m.sum(axis=1)).ravel()
     wall, instant, aware = _time_arrays(units.published)
 

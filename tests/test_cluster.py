@@ -186,7 +186,7 @@ def _units(documents: list[str], vectors: list[list[float]]):
     v = np.array(vectors, dtype=np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     frame = pl.DataFrame({"document": documents, "group": documents})
-    return PassageUnits(frame=frame, vectors=v, lexical=None, anchors=[], published=[])
+    return PassageUnits(frame=frame, vectors=v, lexical=None, anchors=None, words=[], published=[])
 
 
 def test_a_passage_wedged_inside_a_story_joins_its_event_unless_unrelated():
@@ -301,7 +301,7 @@ def test_lexical_vectors_weigh_the_tokens_stems_by_their_rarity(workers, monkeyp
     monkeypatch.setattr(cluster, "PARALLEL_MIN_PASSAGES", 2 if workers > 1 else 10**9)
     if workers > 1:
         assert len(cluster._lexical_parts(documents, workers)) > len(doc_text) // 2
-    matrix, anchors = _lexical(texts, documents, scripts, doc_text, workers=workers)
+    matrix, anchors, words = _lexical(texts, documents, scripts, doc_text, workers=workers)
     columns: dict[str, int] = {}
     for row, (text, doc, lang) in enumerate(zip(texts, documents, scripts, strict=True)):
         vocab = vocabulary(doc_text[doc]) if doc in doc_text else None
@@ -321,7 +321,9 @@ def test_lexical_vectors_weigh_the_tokens_stems_by_their_rarity(workers, monkeyp
         assert dict(zip(got.indices.tolist(), got.data.tolist(), strict=True)) == pytest.approx(
             expected
         )
-        assert anchors[row] == frozenset(rare)
+        assert {words[c] for c in anchors[row].indices} == rare
+        assert set(anchors[row].data) <= {1.0}
+    assert words == list(columns)  # the word of each column, in order of first use
 
 
 def test_hours_apart_for_arrays_match_the_pairwise_rule():
