@@ -1,0 +1,132 @@
+"""Where the memory of `dedupe run` goes, stage by stage (Linux: reads /proc/self/status).
+
+    python bench/generate.py --n 10000 --out /tmp/dedupe-bench/n10000
+    python bench/memory.py /tmp/dedupe-bench/n10000 --exclude truth.json STAMP new
+
+Runs the stages of ``pipeline.run`` one after the other in this process, as ``_run`` chains
+them (no run cache). After each stage it prints two figures: ``live``, the resident memory
+once garbage is collected and malloc has returned its free pages (what the stage leaves for
+the next ones), and ``peak``, the highest resident memory during the stage (the kernel's
+high-water mark, reset after each stage). The run's peak is the largest ``peak``; what a
+stage holds on to is the step in ``live``. bench/run.py measures whole runs in separate
+processes; this is the breakdown behind its peak-memory figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import gc
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this tree's dedupe
+
+from dedupe import cluster, pipeline  # noqa: E402
+from dedupe import report as render  # noqa: E402
+from dedupe.consistency import find_inconsistencies  # noqa: E402
+from dedupe.facts import extract_facts  # noqa: E402
+from dedupe.ingest import ingest  # noqa: E402
+from dedupe.models import Report  # noqa: E402
+from dedupe.neardup import find_duplicates  # noqa: E402
+from dedupe.settings import Settings  # noqa: E402
+
+MIB = 1024
+
+
+def _status(field: str) -> float:
+    """Return a /proc/self/status memory field in MiB."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / MIB
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+class Marks:
+    """Prints one row per stage: seconds, live and peak MiB."""
+
+    def __init__(self) -> None:
+        name = ctypes.util.find_library("c")
+        self._trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+        self._start = self._last = time.perf_counter()
+        self.rows: list[tuple[str, float, float, float]] = []
+        self._reset_peak()
+
+    def _reset_peak(self) -> None:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")  # resets VmHWM to the current RSS
+
+    def __call__(self, stage: str) -> None:
+        peak = _status("VmHWM")
+        seconds = time.perf_counter() - self._last
+        gc.collect()
+        if self._trim is not None:
+            self._trim(0)
+        live = _status("VmRSS")
+        self.rows.append((stage, seconds, live, peak))
+        print(f"| {stage} | {seconds:.1f} | {live:,.0f} | {peak:,.0f} |", flush=True)
+        self._reset_peak()
+        self._last = time.perf_counter()
+
+
+def _marked(marks: Marks, stage: str, fn):  # type: ignore[no-untyped-def]
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = fn(*args, **kwargs)
+        marks(stage)
+        return out
+
+    return wrapper
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--exclude", nargs="*", default=[], help="names under FOLDER to skip")
+    parser.add_argument("--model", default=None, help="Settings(model=...); default: the default")
+    parser.add_argument("--cache-dir", default="", help="embedding/facts cache; default: none")
+    args = parser.parse_args()
+    settings = Settings(cache_dir=args.cache_dir)
+    if args.model:
+        settings = Settings(cache_dir=args.cache_dir, model=args.model)
+    settings = settings.validate()
+    print(f"{args.folder}, model {settings.model}, cache {args.cache_dir or 'none'}\n")
+    print("| stage | seconds | live MiB | peak MiB |\n|---|---:|---:|---:|")
+    marks = Marks()
+    marks("imports")
+    corpus = ingest(args.folder, settings, exclude=[args.folder / name for name in args.exclude])
+    marks("ingest")
+    near = find_duplicates(corpus, settings)
+    marks("near-duplicates")
+    embedder = pipeline.make_embedder(settings, texts=pipeline.passage_texts(corpus))
+    settings = settings.for_model(embedder.model_id)
+    marks(f"embedder ({embedder.model_id})")
+    # the two halves of cluster_events: its passage units (embedded, with lexical rows), then
+    # the scored pairs and the events made from them
+    cluster.passage_units = _marked(marks, "events: passage units", cluster.passage_units)
+    clustering = cluster.cluster_events(corpus, embedder, settings, near.representative)
+    marks("events: pairs and events")
+    facts = extract_facts(corpus, cache_dir=pipeline.cache_path(settings))
+    marks("facts")
+    findings = find_inconsistencies(corpus, clustering, facts, settings.align_threshold)
+    marks("consistency")
+    report = Report(
+        corpus=corpus,
+        duplicates=near.groups,
+        events=clustering.events,
+        findings=findings,
+        meta=pipeline._meta(settings, embedder, near.params, args.folder),
+    )
+    render.render_markdown(report)
+    render.render_json(report)
+    marks("reports")
+    total = time.perf_counter() - marks._start
+    peak = max(row[3] for row in marks.rows)
+    print(f"\n{corpus.documents.height:,} articles, {total:.0f} s, run peak {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
