@@ -61,9 +61,14 @@ def test_every_command_has_help_and_is_in_the_readme():
                     assert opt in readme, f"{name} {opt} is not documented in README.md"
 
 
-def test_run_on_seeds_writes_markdown_and_json(tmp_path):
-    result = CliRunner().invoke(cli, ["run", str(SEEDS), "-o", str(tmp_path), "-q"])
+def test_run_on_seeds_writes_markdown_and_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the README's command, as reports/ was made with it
+    result = CliRunner().invoke(cli, ["run", "seeds/", "-o", str(tmp_path), "-q"])
     assert result.exit_code == 0, result.output
+    for name in ("report.md", "report.json"):  # reports/ is what the command writes today
+        assert (tmp_path / name).read_text(encoding="utf-8") == (ROOT / "reports" / name).read_text(
+            encoding="utf-8"
+        ), f"reports/{name} is stale: run `dedupe run seeds/ -o reports/`"
     assert result.output == ""
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert data["schema"] == "dedupe.report/1"
