@@ -78,7 +78,7 @@ def passage_units(
         row["id"]: parse_published(row["published"])
         for row in corpus.documents.select("id", "published").iter_rows(named=True)
     }
-    frame = _matched_passages(corpus).with_columns(
+    frame = matched_passages(corpus).with_columns(
         pl.col("text").map_elements(_script, return_dtype=pl.String).alias("script"),
         pl.col("document")
         .map_elements(lambda d: representative.get(d, d), return_dtype=pl.String)
@@ -100,7 +100,7 @@ def passage_units(
     )
 
 
-def _matched_passages(corpus: Corpus) -> pl.DataFrame:
+def matched_passages(corpus: Corpus) -> pl.DataFrame:
     return (
         corpus.content_passages()
         .filter(pl.col("text").str.split(" ").list.len() >= MIN_PASSAGE_WORDS)
@@ -110,7 +110,7 @@ def _matched_passages(corpus: Corpus) -> pl.DataFrame:
 
 def passage_texts(corpus: Corpus) -> list[str]:
     """Return the texts :func:`passage_units` embeds for ``corpus``."""
-    return _matched_passages(corpus)["text"].to_list()
+    return matched_passages(corpus)["text"].to_list()
 
 
 def _script(text: str) -> str:
@@ -121,13 +121,18 @@ def _light(surface: str, prefix: str) -> str:
     return _forms(surface)[0][len(prefix) :]
 
 
-def _weighed(surface: str, prefix: str, stem: str, lang: str) -> tuple[str, float] | None:
-    """Return (stem, weight) of a word in a passage's lexical vector, or None when it does not
-    count (a one-letter non-number, or a word too common to weigh above 1)."""
+def _weighed(surface: str, prefix: str, stem: str, lang: str) -> tuple[str, float, bool] | None:
+    """Return (stem, weight, is an anchor) of a word in a passage's lexical vector, or None
+    when it does not count (a one-letter non-number, or a word too common to weigh above 1).
+    Anchors are numbers and words rare enough to name a person, place or thing."""
     if len(stem) < 2 and not stem.isdigit():
         return None
     w = word_weight(_light(surface, prefix).lower(), lang)
-    return None if w <= 1.0 else (stem, w)
+    return None if w <= 1.0 else (stem, w, stem.isdigit() or w >= RARE_WEIGHT)
+
+
+_UNREAD = object()  # not looked at yet (a word, a document's vocabulary)
+_CHOSEN = object()  # a word whose proclitic the document's vocabulary chooses
 
 
 def _lexical(
@@ -217,32 +222,44 @@ def _lexical_part(
     rare_indptr = array("q", [0])
     # (surface, proclitic) → (stem, weight; None when the word does not count), per script:
     # what a word gives depends on these alone, only the proclitic choice on the document
-    word_of: dict[str, dict[tuple[str, str], tuple[str, float] | None]] = {}
+    word_of: dict[str, dict[tuple[str, str], tuple[str, float, bool] | None]] = {}
+    # surface → what it gives, per script, for the words whose reading has no proclitic
+    # choice (most of them): one lookup per occurrence instead of the reading and the choice
+    plain_of: dict[str, dict[str, tuple[str, float, bool] | object | None]] = {}
     vocab_doc, vocab = None, None
     for text, doc, lang in zip(texts, documents, scripts, strict=True):
         if doc != vocab_doc:
-            vocab_doc = doc
-            vocab = vocabulary(doc_text[doc]) if doc in doc_text else None
+            vocab_doc, vocab = doc, _UNREAD
         memo = word_of.setdefault(lang, {})
+        plain = plain_of.setdefault(lang, {})
         weights: dict[str, float] = {}
         rare: set[str] = set()
         for surface in _WORD.findall(text):
-            reading = word_reading(surface)
-            if reading is None:
-                continue
-            _, stem, prefix, choices = reading
-            if choices and vocab:
-                prefix, stem = choose_proclitic(choices, vocab, prefix, stem)
-            key = (surface, prefix)
-            if key in memo:
-                word = memo[key]
-            else:
-                word = memo[key] = _weighed(surface, prefix, stem, lang)
+            word = plain.get(surface, _UNREAD)
+            if word is _UNREAD or word is _CHOSEN:
+                reading = word_reading(surface)
+                if reading is None:
+                    plain[surface] = None
+                    continue
+                _, stem, prefix, choices = reading
+                if choices:
+                    plain[surface] = _CHOSEN  # the document's vocabulary decides
+                    if vocab is _UNREAD:  # read once per document, when first needed
+                        vocab = vocabulary(doc_text[doc]) if doc in doc_text else None
+                    if vocab:
+                        prefix, stem = choose_proclitic(choices, vocab, prefix, stem)  # type: ignore[arg-type]
+                key = (surface, prefix)
+                if key in memo:
+                    word = memo[key]
+                else:
+                    word = memo[key] = _weighed(surface, prefix, stem, lang)
+                if not choices:
+                    plain[surface] = word
             if word is None:
                 continue
-            stem, w = word
+            stem, w, is_rare = word  # type: ignore[misc]
             weights[stem] = weights.get(stem, 0.0) + w
-            if stem.isdigit() or w >= RARE_WEIGHT:
+            if is_rare:
                 rare.add(stem)
         norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
         for word_stem, value in weights.items():

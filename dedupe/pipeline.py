@@ -16,13 +16,7 @@ import polars as pl
 
 from dedupe import __version__
 from dedupe.baseline import Baseline, filter_findings, load_baseline, write_baseline
-from dedupe.cluster import (
-    Clustering,
-    PassageUnits,
-    cluster_events,
-    passage_texts,
-    passage_units,
-)
+from dedupe.cluster import Clustering, cluster_events, matched_passages, passage_texts
 from dedupe.consistency import find_inconsistencies
 from dedupe.embed import CachedEmbedder, Embedder, load_embedder
 from dedupe.errors import StateError
@@ -204,14 +198,18 @@ def subset(corpus: Corpus, ids: Sequence[str]) -> Corpus:
     )
 
 
-def document_vectors(units: PassageUnits) -> dict[str, np.ndarray]:
-    """Return one L2-normalized vector per document: the mean of its passage vectors."""
+def document_vectors(corpus: Corpus, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Return one L2-normalized vector per document: the mean of the vectors of the passages
+    clustering embeds (the same texts, so a cached embedder computes them once). Lexical
+    features are not made: only the search for candidates reads these vectors."""
+    frame = matched_passages(corpus)
+    vectors = embedder.embed(frame["text"].to_list()) if frame.height else None
     rows_of: dict[str, list[int]] = {}
-    for i, doc in enumerate(units.frame["document"].to_list()):
+    for i, doc in enumerate(frame["document"].to_list()):
         rows_of.setdefault(doc, []).append(i)
     out: dict[str, np.ndarray] = {}
     for doc, rows in rows_of.items():  # one pass: scanning every row per document is quadratic
-        v = units.vectors[rows].mean(axis=0)
+        v = vectors[rows].mean(axis=0)  # type: ignore[index]
         out[doc] = (v / (np.linalg.norm(v) + 1e-9)).astype(np.float32)
     return out
 
@@ -377,8 +375,7 @@ def _check(
         store.save(state, appended=appended)
         return _nothing_new(scan, known, folder, state_dir, embedder, settings)
     near = find_duplicates(new_corpus, settings, stored=(stored_ids, stored_sigs))
-    new_units = passage_units(new_corpus, embedder)
-    new_vectors = document_vectors(new_units)
+    new_vectors = document_vectors(new_corpus, embedder)
     candidates = _candidates(new_ids, new_vectors, old.vectors, id_of, near, settings)
     work = _with_stored_text(subset(corpus, [*new_ids, *candidates]), old, scan.parsed)
     clustering, findings = _events_and_findings(work, embedder, settings, near)
