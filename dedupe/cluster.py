@@ -101,6 +101,7 @@ def passage_units(
 
 
 def matched_passages(corpus: Corpus) -> pl.DataFrame:
+    """Return the content passages clustering works on (long enough to compare), by document."""
     return (
         corpus.content_passages()
         .filter(pl.col("text").str.split(" ").list.len() >= MIN_PASSAGE_WORDS)
@@ -149,7 +150,7 @@ def _lexical(
     in order of first use, so the matrices are the ones a single pass makes.
 
     Anchors are a matrix, not a set of strings per passage: at 10,000 articles the sets held
-    about 230 MB, the matrix a few."""
+    about 150 MB, the matrix a few."""
     bounds = _lexical_parts(documents, workers)
     jobs = [
         (
@@ -210,9 +211,9 @@ def _lexical_part(
     job: tuple[Sequence[str], Sequence[str], Sequence[str], dict[str, str]],
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return the lexical rows of one part of whole documents: (its words in order of first
-    use, data, indices into those words, indptr, and the anchors' indices and indptr). Each
-    document's vocabulary is read once and dropped when its passages are done, and the rows are
-    filled from typed arrays."""
+    use, data, indices into those words, indptr, and the anchors' indices and indptr). A
+    document's vocabulary is read once, when one of its words first needs it, and dropped when
+    its passages are done; the rows are filled from typed arrays."""
     texts, documents, scripts, doc_text = job
     columns: dict[str, int] = {}
     data = array("f")
@@ -220,8 +221,9 @@ def _lexical_part(
     indptr = array("q", [0])
     rare_indices = array("q")
     rare_indptr = array("q", [0])
-    # (surface, proclitic) → (stem, weight; None when the word does not count), per script:
-    # what a word gives depends on these alone, only the proclitic choice on the document
+    # (surface, proclitic) → (stem, weight, is an anchor; None when the word does not count),
+    # per script: what a word gives depends on these alone, only the proclitic choice on the
+    # document
     word_of: dict[str, dict[tuple[str, str], tuple[str, float, bool] | None]] = {}
     # surface → what it gives, per script, for the words whose reading has no proclitic
     # choice (most of them): one lookup per occurrence instead of the reading and the choice
