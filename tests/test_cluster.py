@@ -624,3 +624,38 @@ def test_lexical_parts_cover_every_row_and_never_split_a_document(monkeypatch):
             assert hi > lo
             assert lo == 0 or documents[lo] != documents[lo - 1]
     assert cluster._lexical_parts(documents[:9], 2) == [(0, 9)]  # below the minimum: one part
+
+
+def test_document_vectors_are_the_mean_of_the_vectors_clustering_embeds(tmp_path):
+    """check's candidate search embeds only the passage texts clustering embeds, without their
+    lexical rows; a document's vector is the normalized mean of its passages' vectors."""
+    import shutil
+
+    import numpy as np
+
+    from dedupe import cluster
+    from dedupe.pipeline import document_vectors
+
+    dev = Path(__file__).resolve().parent.parent / "bench" / "corpora" / "dev"
+    for path in sorted(dev.glob("d*.md"))[:6]:
+        shutil.copy(path, tmp_path)
+    short = [
+        "وصل الوفد صباحا اليوم.",
+        "عقد الاجتماع بالقاعة الكبرى.",
+        "انتهت الجلسة بعد ساعتين.",
+        "غادر الجميع عند المساء.",
+        "صدر بيان مشترك لاحقا.",
+    ]  # an article, but no passage long enough to compare
+    (tmp_path / "short.txt").write_text("\n\n".join(short) + "\n", encoding="utf-8")
+    corpus = ingest(tmp_path, Settings(model="static"))
+    embedder = load_embedder("static", cache_dir=None)
+    got = document_vectors(corpus, embedder)
+    units = cluster.passage_units(corpus, embedder)
+    documents = units.frame["document"].to_list()
+    assert corpus.documents.height == 7
+    assert set(got) == set(documents) and len(got) == 6  # the short article has no vector
+    for doc, vector in got.items():
+        rows = [r for r, d in enumerate(documents) if d == doc]
+        mean = units.vectors[rows].mean(axis=0)
+        np.testing.assert_allclose(vector, mean / np.linalg.norm(mean), rtol=1e-5, atol=1e-6)
+        assert vector.dtype == np.float32
