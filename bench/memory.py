@@ -52,7 +52,7 @@ class Marks:
     def __init__(self) -> None:
         name = ctypes.util.find_library("c")
         self._trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-        self._start = self._last = time.perf_counter()
+        self.start = self._last = time.perf_counter()
         self.rows: list[tuple[str, float, float, float]] = []
         self._reset_peak()
 
@@ -89,10 +89,8 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="Settings(model=...); default: the default")
     parser.add_argument("--cache-dir", default="", help="embedding/facts cache; default: none")
     args = parser.parse_args()
-    settings = Settings(cache_dir=args.cache_dir)
-    if args.model:
-        settings = Settings(cache_dir=args.cache_dir, model=args.model)
-    settings = settings.validate()
+    model = {"model": args.model} if args.model else {}
+    settings = Settings(cache_dir=args.cache_dir, **model).validate()
     print(f"{args.folder}, model {settings.model}, cache {args.cache_dir or 'none'}\n")
     print("| stage | seconds | live MiB | peak MiB |\n|---|---:|---:|---:|")
     marks = Marks()
@@ -123,7 +121,7 @@ def main() -> None:
     render.render_markdown(report)
     render.render_json(report)
     marks("reports")
-    total = time.perf_counter() - marks._start
+    total = time.perf_counter() - marks.start
     peak = max(row[3] for row in marks.rows)
     print(f"\n{corpus.documents.height:,} articles, {total:.0f} s, run peak {peak:,.0f} MiB")
 
