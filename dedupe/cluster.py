@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -30,7 +31,7 @@ from dedupe.embed import Embedder
 from dedupe.facts.dates import zipf
 from dedupe.facts.tokens import choose_proclitic, vocabulary, word_reading
 from dedupe.models import Corpus, Event, PassageRef, parse_published
-from dedupe.parallel import map_items
+from dedupe.parallel import map_items, map_shared
 from dedupe.settings import Settings
 from dedupe.text import _WORD, ARABIC_LETTER, _forms
 
@@ -396,76 +397,122 @@ def _document_pairs(units: PassageUnits) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
-def score_all(units: PassageUnits, settings: Settings, *, within: bool = False) -> pl.DataFrame:
+def score_all(
+    units: PassageUnits, settings: Settings, *, within: bool = False, workers: int | None = None
+) -> pl.DataFrame:
     """Return every passage pair from different documents (and, with ``within``, from the same
     document) scoring at least EDGE_FLOOR: columns i, j (row numbers) and score. The signals
     behind a score are :func:`pair_signals` (one pair at a time): at 100,000 articles there
-    are tens of millions of pairs, so only what clustering reads is kept."""
+    are tens of millions of pairs, so only what clustering reads is kept.
+
+    Each document is scored against all its partners at once (few large products, not many
+    small ones), SPARSE_BLOCK documents per task; from PARALLEL_MIN_PASSAGES passages the tasks
+    run on every core (``workers``, default all), which read the units by fork. The frame is
+    the same however the work is cut."""
     groups = units.frame["group"].to_list()
     rows_of: dict[str, list[int]] = {}
     for row, g in enumerate(groups):
         rows_of.setdefault(g, []).append(row)
-    scripts = np.asarray(units.frame["script"].to_list())
-    anchor_m = units.anchors
-    anchor_n = np.asarray(anchor_m.sum(axis=1)).ravel()
-    wall, instant, aware = _time_arrays(units.published)
-
-    def scored(ia: np.ndarray, ib: np.ndarray, lex: np.ndarray, n_shared: np.ndarray) -> None:
-        """Add the pairs of rows ``ia`` × ``ib`` that reach EDGE_FLOOR to ``out``."""
-        cos = units.vectors[ia] @ units.vectors[ib].T
-        sizes = np.minimum(anchor_n[ia][:, None], anchor_n[ib][None, :]).astype(np.float64)
-        anchor = np.divide(n_shared, sizes, out=np.zeros_like(n_shared), where=sizes > 0)
-        a0 = ia[0]
-        hours = np.where(
-            aware[a0] & aware[ib], np.abs(instant[ib] - instant[a0]), np.abs(wall[ib] - wall[a0])
-        )[None, :]
-        same = scripts[ia][:, None] == scripts[ib][None, :]
-        score = combine(cos, lex, anchor, n_shared, hours, same, settings)
-        # both name two or more rare things (people, places) and share none: other occurrences
-        score = np.where((sizes >= 2) & (n_shared == 0), score * settings.anchor_conflict, score)
-        keep = (score >= EDGE_FLOOR) & (ia[:, None] < ib[None, :] if within else True)
-        x, y = np.nonzero(keep)
-        if x.size:
-            out.append(
-                pl.DataFrame(
-                    {
-                        "i": ia[x].astype(np.int32),
-                        "j": ib[y].astype(np.int32),
-                        "score": score[x, y],
-                    },
-                    schema=PAIR_SCHEMA,
-                )
-            )
-
-    out: list[pl.DataFrame] = []
     partners: dict[str, list[str]] = {}
     if within:
         partners = {g: [g] for g in sorted(rows_of) if len(rows_of[g]) > 1}
     else:
         for a, b in _document_pairs(units):
             partners.setdefault(a, []).append(b)
-    # each document against all its partners at once: few large products, not many small ones;
-    # the sparse products for SPARSE_BLOCK documents together (each product costs a pass over
-    # the whole vocabulary, whatever its size), then read back document by document. Thousands
-    # of small products: one BLAS thread each, as threads would wait on one another (and spin
-    # when another process is busy: 3x slower with one of two cores taken)
     items = list(partners.items())
+    blocks = [items[k : k + SPARSE_BLOCK] for k in range(0, len(items), SPARSE_BLOCK)]
+    anchor_n = np.asarray(units.anchors.sum(axis=1)).ravel()
+    context = _ScoringContext(
+        units,
+        settings,
+        within,
+        rows_of,
+        np.asarray(units.frame["script"].to_list()),
+        anchor_n,
+        *_time_arrays(units.published),
+    )
+    min_tasks = 2 if units.frame.height >= PARALLEL_MIN_PASSAGES else len(blocks) + 1
+    done = map_shared(_score_block, context, blocks, workers, min_tasks)
+    i = np.concatenate([d[0] for d in done]) if done else np.zeros(0, dtype=np.int32)
+    if not i.size:
+        return score_all_empty()
+    return pl.DataFrame(
+        {
+            "i": i,
+            "j": np.concatenate([d[1] for d in done]),
+            "score": np.concatenate([d[2] for d in done]),
+        },
+        schema=PAIR_SCHEMA,
+    )
+
+
+class _ScoringContext(NamedTuple):
+    """What every block of :func:`score_all` reads (workers get it by fork)."""
+
+    units: PassageUnits
+    settings: Settings
+    within: bool
+    rows_of: dict[str, list[int]]  # document group → its passage rows
+    scripts: np.ndarray
+    anchor_n: np.ndarray  # anchors per passage
+    wall: np.ndarray
+    instant: np.ndarray
+    aware: np.ndarray
+
+
+def _score_block(
+    ctx: _ScoringContext, block: list[tuple[str, list[str]]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (i, j, score) of the pairs of one block of documents (each with its partners)
+    that reach EDGE_FLOOR, document by document. The sparse products are taken for the whole
+    block (each costs a pass over the vocabulary, whatever its size), then read back per
+    document. Thousands of small products: one BLAS thread each, as threads would wait on one
+    another (and spin when another process is busy: 3x slower with one of two cores taken)."""
+    units, rows_of = ctx.units, ctx.rows_of
+    anchor_m = units.anchors
+    out_i: list[np.ndarray] = []
+    out_j: list[np.ndarray] = []
+    out_s: list[np.ndarray] = []
     with threadpool_limits(1, user_api="blas"):
-        for first in range(0, len(items), SPARSE_BLOCK):
-            block = items[first : first + SPARSE_BLOCK]
-            block_a = np.concatenate([rows_of[a] for a, _ in block])
-            block_b = np.unique(np.concatenate([rows_of[b] for _, others in block for b in others]))
-            block_lex = (units.lexical[block_a] @ units.lexical[block_b].T).toarray()
-            block_shared = (anchor_m[block_a] @ anchor_m[block_b].T).toarray().astype(np.float64)
-            start = 0
-            for a, others in block:
-                ia = np.asarray(rows_of[a])
-                ib = np.concatenate([rows_of[b] for b in others])
-                at = np.searchsorted(block_b, ib)
-                here = slice(start, start + len(ia))
-                start += len(ia)
-                scored(ia, ib, block_lex[here][:, at], block_shared[here][:, at])
-    return pl.concat(out) if out else score_all_empty()
+        block_a = np.concatenate([rows_of[a] for a, _ in block])
+        block_b = np.unique(np.concatenate([rows_of[b] for _, others in block for b in others]))
+        block_lex = (units.lexical[block_a] @ units.lexical[block_b].T).toarray()
+        block_shared = (anchor_m[block_a] @ anchor_m[block_b].T).toarray().astype(np.float64)
+        start = 0
+        for a, others in block:
+            ia = np.asarray(rows_of[a])
+            ib = np.concatenate([rows_of[b] for b in others])
+            at = np.searchsorted(block_b, ib)
+            here = slice(start, start + len(ia))
+            start += len(ia)
+            lex, n_shared = block_lex[here][:, at], block_shared[here][:, at]
+            cos = units.vectors[ia] @ units.vectors[ib].T
+            sizes = np.minimum(ctx.anchor_n[ia][:, None], ctx.anchor_n[ib][None, :])
+            sizes = sizes.astype(np.float64)
+            anchor = np.divide(n_shared, sizes, out=np.zeros_like(n_shared), where=sizes > 0)
+            a0 = ia[0]
+            hours = np.where(
+                ctx.aware[a0] & ctx.aware[ib],
+                np.abs(ctx.instant[ib] - ctx.instant[a0]),
+                np.abs(ctx.wall[ib] - ctx.wall[a0]),
+            )[None, :]
+            same = ctx.scripts[ia][:, None] == ctx.scripts[ib][None, :]
+            score = combine(cos, lex, anchor, n_shared, hours, same, ctx.settings)
+            # both name two or more rare things (people, places) and share none: other
+            # occurrences
+            score = np.where(
+                (sizes >= 2) & (n_shared == 0), score * ctx.settings.anchor_conflict, score
+            )
+            keep = (score >= EDGE_FLOOR) & (ia[:, None] < ib[None, :] if ctx.within else True)
+            x, y = np.nonzero(keep)
+            if x.size:
+                out_i.append(ia[x].astype(np.int32))
+                out_j.append(ib[y].astype(np.int32))
+                out_s.append(score[x, y])
+    if not out_i:
+        empty = np.zeros(0, dtype=np.int32)
+        return empty, empty, np.zeros(0, dtype=np.float64)
+    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s)
 
 
 @dataclass(frozen=True, slots=True)

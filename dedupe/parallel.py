@@ -21,3 +21,37 @@ def map_items(
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with context.Pool(workers) as pool:
         return pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
+
+
+_SHARED: tuple[Callable[[Any, Any], Any], Any] | None = None  # what forked workers inherit
+
+
+def map_shared(
+    fn: Callable[[Any, Any], Any],
+    shared: Any,
+    items: list[Any],
+    workers: int | None,
+    min_items: int,
+) -> list[Any]:
+    """Return ``[fn(shared, item) for item in items]``, like :func:`map_items`, for work that
+    reads one large object (matrices of a whole corpus): ``shared`` reaches the worker
+    processes by fork, never pickled, so they read the parent's pages. Where processes cannot
+    be forked, or below ``min_items``, it runs in this process."""
+    global _SHARED
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(items) < min_items or os.name != "posix" or _SHARED is not None:
+        return [fn(shared, item) for item in items]
+    import multiprocessing
+
+    _SHARED = (fn, shared)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_call_shared, items, chunksize=max(1, len(items) // (workers * 8)))
+    finally:
+        _SHARED = None
+
+
+def _call_shared(item: Any) -> Any:
+    assert _SHARED is not None, "map_shared's workers are forked with the function it was given"
+    fn, shared = _SHARED
+    return fn(shared, item)

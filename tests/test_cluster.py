@@ -573,7 +573,8 @@ def test_clustering_settings_are_read_from_the_config_and_checked(
 
 def test_every_pair_score_is_the_one_pair_signals_explains(monkeypatch, tmp_path):
     """score_all (blocks of documents, one product each) keeps exactly the pairs whose
-    pair_signals score reaches EDGE_FLOOR, with that score, however the blocks are cut."""
+    pair_signals score reaches EDGE_FLOOR, with that score, however the blocks are cut and
+    on however many processes."""
     import shutil
 
     import numpy as np
@@ -591,8 +592,11 @@ def test_every_pair_score_is_the_one_pair_signals_explains(monkeypatch, tmp_path
     frames = []
     for block in (1, 3, 16):
         monkeypatch.setattr(cluster, "SPARSE_BLOCK", block)
-        frames.append(cluster.score_all(units, settings))
-    assert frames[0].equals(frames[1]) and frames[0].equals(frames[2])
+        frames.append(cluster.score_all(units, settings, workers=1))
+    monkeypatch.setattr(cluster, "SPARSE_BLOCK", 3)
+    monkeypatch.setattr(cluster, "PARALLEL_MIN_PASSAGES", 2)  # blocks of 3 on two workers
+    frames.append(cluster.score_all(units, settings, workers=2))
+    assert all(frames[0].equals(f) for f in frames[1:])
     got = {(min(i, j), max(i, j)): s for i, j, s in frames[0].iter_rows()}
     n = units.frame.height
     expected = {}
