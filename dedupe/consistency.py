@@ -39,6 +39,7 @@ from dedupe.facts.names import (
 )
 from dedupe.facts.numbers import Quantity, count_keys, same_counted_thing
 from dedupe.models import Corpus, Evidence, Finding, FindingValue, parse_published
+from dedupe.parallel import map_shared
 from dedupe.text import ARABIC_LETTER, normalize, tokenize
 
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -125,27 +126,48 @@ def build_context(
 
 
 def find_inconsistencies(
-    corpus: Corpus, clustering: Clustering | None, facts: Facts, align_threshold: float = 0.5
+    corpus: Corpus,
+    clustering: Clustering | None,
+    facts: Facts,
+    align_threshold: float = 0.5,
+    *,
+    workers: int | None = None,
 ) -> tuple[Finding, ...]:
     """Return the findings of all checks, deduplicated, most severe first. Facts are compared
     between passages of one aligned facet and between passages whose pair score reaches
-    ``align_threshold``."""
+    ``align_threshold``. From PARALLEL_MIN_FACTS facts, the checks run in ``workers``
+    processes (default one per core); the findings are the same."""
     ctx = build_context(corpus, clustering, align_threshold)
     passage_start = {
         (doc, index): start
         for doc, index, start in corpus.passages.select("document", "index", "start").iter_rows()
     }
-    findings = [
-        *name_variants(facts.names, ctx, passage_start),
-        *date_conflicts(facts.dates, ctx, passage_start),
-        *number_conflicts(facts.quantities, ctx, passage_start),
-    ]
+    # the three checks are independent: on two cores when there are enough facts to pay for it
+    many = len(facts.names) + len(facts.dates) + len(facts.quantities) >= PARALLEL_MIN_FACTS
+    found = map_shared(
+        _one_check, (facts, ctx, passage_start), list(CHECKS), workers, 2 if many else 4
+    )
+    findings = [f for part in found for f in part]
     unique: dict[str, Finding] = {}
     for f in findings:
         if f.id not in unique or unique[f.id].confidence < f.confidence:
             unique[f.id] = f
     rank = {"error": 2, "warning": 1, "info": 0}
     return tuple(sorted(unique.values(), key=lambda f: (-rank[f.severity], -f.confidence, f.id)))
+
+
+CHECKS = ("names", "numbers", "dates")  # the longest first, so two workers share them evenly
+PARALLEL_MIN_FACTS = 20_000  # below this, forking costs more than the checks
+
+
+def _one_check(shared: tuple[Facts, Context, dict], check: str) -> list[Finding]:
+    """Return the findings of one check (a name in CHECKS)."""
+    facts, ctx, passage_start = shared
+    if check == "names":
+        return name_variants(facts.names, ctx, passage_start)
+    if check == "dates":
+        return date_conflicts(facts.dates, ctx, passage_start)
+    return number_conflicts(facts.quantities, ctx, passage_start)
 
 
 # --- evidence and identity -------------------------------------------------------------------

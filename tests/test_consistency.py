@@ -213,3 +213,28 @@ def test_names_in_one_report_are_compared_within_a_skeleton_group():
     names.append(_said("d1", texts["d1"], "علي قرومان"))
     # the surname written alone shares a report with كريمين; قرومان shares nothing with it
     assert surname_pairs(names, _context(texts), {}) == [("كرامين", "كريمين")]
+
+
+def test_the_checks_find_the_same_on_two_processes(report, monkeypatch, tmp_path):
+    """find_inconsistencies runs its three checks in worker processes from PARALLEL_MIN_FACTS
+    facts on: the findings (all three kinds here) are the ones one process finds, in order."""
+    from dedupe import consistency
+    from dedupe.cluster import cluster_events
+    from dedupe.facts import extract_facts
+    from dedupe.ingest import ingest
+    from dedupe.pipeline import make_embedder
+
+    for name, (outlet, published, body) in ARTICLES.items():
+        (tmp_path / name).write_text(
+            f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
+        )
+    settings = Settings(cache_dir=tmp_path / "cache")
+    corpus = ingest(tmp_path, settings)
+    embedder = make_embedder(settings)
+    clustering = cluster_events(corpus, embedder, settings.for_model(embedder.model_id))
+    facts = extract_facts(corpus)
+    one = consistency.find_inconsistencies(corpus, clustering, facts, workers=1)
+    monkeypatch.setattr(consistency, "PARALLEL_MIN_FACTS", 0)
+    two = consistency.find_inconsistencies(corpus, clustering, facts, workers=2)
+    assert {f.kind for f in one} == {"name_variant", "date_conflict", "number_conflict"}
+    assert one == two == report.findings
