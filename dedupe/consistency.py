@@ -145,7 +145,7 @@ def find_inconsistencies(
     # the three checks are independent: on two cores when there are enough facts to pay for it
     many = len(facts.names) + len(facts.dates) + len(facts.quantities) >= PARALLEL_MIN_FACTS
     found = map_shared(
-        _one_check, (facts, ctx, passage_start), list(CHECKS), workers, 2 if many else 4
+        _one_check, (facts, ctx, passage_start), list(CHECKS), workers if many else 1, 2
     )
     findings = [f for part in found for f in part]
     unique: dict[str, Finding] = {}

@@ -45,7 +45,7 @@ def map_shared(
 
     _SHARED = (fn, shared)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
             return pool.map(_call_shared, items, chunksize=max(1, len(items) // (workers * 8)))
     finally:
         _SHARED = None
