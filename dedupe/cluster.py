@@ -431,8 +431,9 @@ def score_all(
         anchor_n,
         *_time_arrays(units.published),
     )
-    min_tasks = 2 if units.frame.height >= PARALLEL_MIN_PASSAGES else len(blocks) + 1
-    done = map_shared(_score_block, context, blocks, workers, min_tasks)
+    if units.frame.height < PARALLEL_MIN_PASSAGES:
+        workers = 1  # below this, worker processes cost more than they save
+    done = map_shared(_score_block, context, blocks, workers, 2)
     i = np.concatenate([d[0] for d in done]) if done else np.zeros(0, dtype=np.int32)
     if not i.size:
         return score_all_empty()
