@@ -729,8 +729,8 @@ def write_results(b: Bench, path: Path) -> None:
         "a baseline measured by the same invocation on the same corpus; compare **ratios** "
         "across runs, since this machine is noisy. Near-duplicate and embedding figures are "
         f"the median of {args.repeats} interleaved runs (near-duplicates: 1 run above 10,000 "
-        f"articles), and so is the check against a state built without analysis (e.); the "
-        f"others are single runs. {RATIOS}",
+        f"articles); the check against a state built without analysis (e.) is the median of "
+        f"{args.repeats} runs one after another; the others are single runs. {RATIOS}",
         "",
     ]
     sources = {o.source for o in outcomes([b.sizes, b.quick])}

@@ -36,7 +36,8 @@ def map_shared(
     """Return ``[fn(shared, item) for item in items]``, like :func:`map_items`, for work that
     reads one large object (matrices of a whole corpus): ``shared`` reaches the worker
     processes by fork, never pickled, so they read the parent's pages. Where processes cannot
-    be forked, or below ``min_items``, it runs in this process."""
+    be forked, below ``min_items``, or inside one of its own workers, it runs in this
+    process."""
     global _SHARED
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < min_items or os.name != "posix" or _SHARED is not None:
