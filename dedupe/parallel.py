@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+_PRELOAD: list[Callable[[], object]] = []  # read-only tables workers inherit (see preload)
+_Loader = TypeVar("_Loader", bound=Callable[[], object])
+
+
+def preload(load: _Loader) -> _Loader:
+    """Register ``load`` (a cached loader of a read-only table, such as a word-frequency list)
+    to be called in this process before any workers are forked, so that each worker inherits
+    the table instead of reading a copy of its own. Returns ``load``, to serve as a decorator."""
+    _PRELOAD.append(load)
+    return load
+
+
+def _before_fork() -> None:
+    for load in _PRELOAD:
+        load()
 
 
 def map_items(
@@ -19,6 +35,8 @@ def map_items(
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    if os.name == "posix":
+        _before_fork()
     with context.Pool(workers) as pool:
         return pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
 
@@ -45,6 +63,7 @@ def map_shared(
     import multiprocessing
 
     _SHARED = (fn, shared)
+    _before_fork()
     try:
         with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
             return pool.map(_call_shared, items, chunksize=max(1, len(items) // (workers * 8)))

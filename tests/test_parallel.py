@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import pytest
+
+from dedupe import parallel
+
+LOADED_IN: list[int] = []  # the processes that read the table
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, int]:
+    LOADED_IN.append(os.getpid())
+    return {"word": 1}
+
+
+def _reader(item: str) -> tuple[int, list[int]]:
+    return _table().get(item, 0), list(LOADED_IN)
+
+
+def _shared_reader(shared: int, item: str) -> tuple[int, list[int]]:
+    return shared + _table().get(item, 0), list(LOADED_IN)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="workers inherit tables only when forked")
+def test_a_preloaded_table_is_read_once_in_the_parent_and_inherited_by_workers(monkeypatch):
+    monkeypatch.setattr(parallel, "_PRELOAD", [])
+    _table.cache_clear()
+    LOADED_IN.clear()
+    assert parallel.preload(_table) is _table
+    items = ["word", "other", "word", "word"]
+    assert [v for v, _ in parallel.map_items(_reader, items, 2, 2)] == [1, 0, 1, 1]
+    assert LOADED_IN == [os.getpid()]  # read here, before the fork
+    for _, seen in parallel.map_items(_reader, items, 2, 2):
+        assert seen == [os.getpid()]  # no worker read it again
+    for value, seen in parallel.map_shared(_shared_reader, 10, items, 2, 2):
+        assert value in (10, 11) and seen == [os.getpid()]
+    assert LOADED_IN == [os.getpid()]
+
+
+def test_below_the_minimum_nothing_forks_and_nothing_is_preloaded(monkeypatch):
+    monkeypatch.setattr(parallel, "_PRELOAD", [])
+    _table.cache_clear()
+    LOADED_IN.clear()
+    parallel.preload(_table)
+    assert parallel.map_items(len, ["ab", "c"], 2, 3) == [2, 1]
+    assert LOADED_IN == []
