@@ -598,6 +598,7 @@ def test_every_pair_score_is_the_one_pair_signals_explains(monkeypatch, tmp_path
     frames.append(cluster.score_all(units, settings, workers=2))
     assert all(frames[0].equals(f) for f in frames[1:])
     got = {(min(i, j), max(i, j)): s for i, j, s in frames[0].iter_rows()}
+    assert len(got) == frames[0].height  # each pair once (what Clustering.pairs promises)
     n = units.frame.height
     expected = {}
     for i in range(n):

@@ -92,6 +92,30 @@ def test_best_scores_within_cohesion_and_attach_match_plain_sums() -> None:
     assert len(_attach(aligned, groups, rows_of_group, best, 0.1)) > len(aligned)
 
 
+@pytest.mark.parametrize("seed", [4, 5])
+def test_best_scores_is_the_symmetric_score_matrix_and_a_pair_scored_twice_keeps_its_last(
+    seed: int,
+) -> None:
+    n = 30
+    pairs = random_pairs(seed, n, density=0.2)
+    dense = np.zeros((n, n))
+    for a, b, v in pairs.iter_rows():
+        dense[a, b] = dense[b, a] = v
+    best = _best_scores(pairs, n)
+    assert best.has_sorted_indices and best.nnz == 2 * pairs.height
+    assert np.array_equal(best.toarray(), dense)
+    # the first pair again, either way round, with a new score: the new one counts
+    a, b, _ = pairs.row(0)
+    again = pl.concat(
+        [pairs, pl.DataFrame({"i": [b], "j": [a], "score": [0.3125]}, schema=PAIR_SCHEMA)]
+    )
+    dense[a, b] = dense[b, a] = 0.3125
+    best = _best_scores(again, n)
+    assert best.has_sorted_indices and best.nnz == 2 * pairs.height
+    assert np.array_equal(best.toarray(), dense)
+    assert _best_scores(pairs.clear(), n).nnz == 0
+
+
 def _scores(n: int, scored: dict[tuple[int, int], float]):
     pairs = pl.DataFrame(
         [(a, b, v) for (a, b), v in scored.items()], schema=PAIR_SCHEMA, orient="row"
