@@ -14,6 +14,7 @@ import itertools
 import math
 import os
 from array import array
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from dedupe.embed import Embedder
 from dedupe.facts.dates import zipf
+from dedupe.facts.names import skeleton
 from dedupe.facts.tokens import choose_proclitic, vocabulary, word_reading
 from dedupe.models import Corpus, Event, PassageRef, parse_published
 from dedupe.parallel import map_items, map_shared
@@ -575,6 +577,16 @@ def cluster_events(
         facets_of[eid] = event_facets
         inside = set(aligned)
         joined[eid] = {r: "aligned" if r in inside else "attached" for r in members[eid]}
+    placed = _place_across_scripts(members, units, settings.crosslingual_margin)
+    for eid, rows in placed.items():
+        members[eid] = sorted({*members[eid], *rows})
+        joined[eid].update(dict.fromkeys(rows, "crosslingual"))
+    scripts = frame["script"].to_list()
+    for eid, into in _folded_into(members, facets_of, groups, scripts).items():
+        members[into] = sorted({*members[into], *members.pop(eid)})
+        facets_of[into] += facets_of.pop(eid)
+        joined[into] = {**joined.pop(eid), **joined[into]}
+    members, facets_of, joined = _renumbered(members, facets_of, joined)
     if settings.continue_stories:
         span = settings.embed_ceiling - settings.embed_floor
         _continue_discourse(
@@ -606,6 +618,219 @@ def cluster_events(
     return Clustering(
         events=tuple(events), pairs=pairs, passages=frame, members=members, facets=facets_of
     )
+
+
+CROSSLINGUAL_MIN_ROWS = 3  # passages in the event, and outside it, that the comparison needs
+CROSSLINGUAL_BLOCK = 256  # passages compared with every event at once (256 x events floats)
+
+
+def _place_across_scripts(
+    members: dict[str, list[int]],
+    units: PassageUnits,
+    margin: float,
+    *,
+    min_rows: int = CROSSLINGUAL_MIN_ROWS,
+) -> dict[str, list[int]]:
+    """Return, per event, the passages in no event that join it from another script.
+
+    Across scripts a multilingual model's cosines are squeezed together: a report in English
+    and one in Arabic of the same facet score barely above two unrelated passages, so pairs
+    rarely align and such a report stays out of its event. Each passage is therefore compared
+    with whole events: its mean cosine to an event's passages in other scripts, minus its mean
+    cosine to the other passages in those scripts, in standard deviations of all those
+    cosines (z). A document's passages of one script join the event where their mean z is
+    highest, if it reaches ``margin``; of them, those whose own z reaches it. Each event needs
+    ``min_rows`` passages in the other scripts, and as many outside it, to compare.
+
+    Closeness alone finds the nearest topic, not the same event: an English report of an
+    earthquake no Arabic outlet covered is closest to the Arabic reports of a flood. So the
+    document must also share with the event's passages one rare thing that is the event's own
+    (:meth:`_CrossKeys.specific_shared`): a name, by its transliteration skeleton, or a number.
+
+    Sums, not pairs: an event's mean is its passages' summed vector, and the spread comes from
+    the second-moment matrix of the other scripts' passages, so a block of passages is
+    compared with every event in two products. A corpus in one script is returned at once.
+    """
+    frame = units.frame
+    scripts = np.asarray(frame["script"].to_list())
+    if not members or len(set(scripts.tolist())) < 2:
+        return {}
+    groups = np.asarray(frame["group"].to_list())
+    vectors = units.vectors.astype(np.float64)
+    eids = list(members)
+    indptr = np.cumsum([0, *(len(members[e]) for e in eids)])
+    flat = np.fromiter((r for e in eids for r in members[e]), dtype=np.int64, count=indptr[-1])
+    member = csr_matrix((np.ones(flat.size), flat, indptr), shape=(len(eids), len(scripts)))
+    held = np.zeros(len(scripts), dtype=bool)
+    held[flat] = True
+    keys = _CrossKeys(units)
+    rows_of: dict[str, list[int]] = {}  # document group → all its passages, in any script
+    for row, g in enumerate(groups.tolist()):
+        rows_of.setdefault(g, []).append(row)
+    placed: dict[str, list[int]] = {}
+
+    def against(among: np.ndarray) -> tuple[np.ndarray, _Compared, Counter[str]]:
+        """Return what free passages are compared with: the passages ``among`` (a row mask)."""
+        rows = np.flatnonzero(among)
+        return among, _Compared.of(vectors[rows], member[:, rows]), keys.counts(rows)
+
+    def place(rows: np.ndarray, basis: tuple[np.ndarray, _Compared, Counter[str]]) -> None:
+        """Decide the free passages ``rows`` (whole documents) against ``basis``."""
+        among, compared, held_keys = basis
+        z = compared.margins(vectors[rows], min_rows)
+        for g in dict.fromkeys(groups[rows].tolist()):
+            mine = groups[rows] == g
+            event = int(np.argmax(z[mine].mean(axis=0)))
+            if z[mine, event].mean() < margin:
+                continue
+            inside = member[event].indices
+            if keys.specific_shared(rows_of[g], inside[among[inside]], held_keys):
+                chosen = rows[mine][z[mine, event] >= margin]
+                placed.setdefault(eids[event], []).extend(chosen.tolist())
+
+    for script in sorted(set(scripts.tolist())):
+        others = scripts != script
+        free = np.flatnonzero(~held & ~others)
+        if not free.size or int(others.sum()) < 2 * min_rows:
+            continue
+        free = free[np.argsort(groups[free], kind="stable")]  # each document's rows together
+        # a document with passages in several scripts is not compared with its own
+        mixed = np.isin(groups[free], groups[others])
+        for g in dict.fromkeys(groups[free[mixed]].tolist()):
+            place(free[groups[free] == g], against(others & (groups != g)))
+        free = free[~mixed]
+        compared = against(others)
+        firsts = np.flatnonzero(np.r_[True, groups[free][1:] != groups[free][:-1]])
+        bounds = np.append(firsts, free.size)
+        cut = 0
+        while cut < free.size:  # about CROSSLINGUAL_BLOCK rows at a time, whole documents
+            end = bounds[min(np.searchsorted(bounds, cut + CROSSLINGUAL_BLOCK), bounds.size - 1)]
+            place(free[cut:end], compared)
+            cut = end
+    return placed
+
+
+def _folded_into(
+    members: dict[str, list[int]],
+    facets: dict[str, list[list[int]]],
+    groups: list[str],
+    scripts: list[str],
+) -> dict[str, str]:
+    """Return the events made only of alignments across scripts (each facet one passage per
+    script, one document each) whose documents all report another event too, each with the
+    largest such event: one translated paragraph that did align is part of its report's story
+    once the report is placed, not an event of its own. Events aligned within a script are
+    never folded: one roundup article reports many events."""
+    docs = {eid: {groups[r] for r in rows} for eid, rows in members.items()}
+    folded: dict[str, str] = {}
+    for eid, event_facets in facets.items():
+        if not all(
+            len({scripts[r] for r in f}) == len({groups[r] for r in f}) == len(f) >= 2
+            for f in event_facets
+        ):
+            continue
+        hosts = [
+            other
+            for other in members
+            if other != eid and other not in folded and docs[eid] <= docs[other]
+        ]
+        if hosts:
+            folded[eid] = max(hosts, key=lambda other: (len(docs[other]), -_natural(other)[0]))
+    return folded
+
+
+def _renumbered(
+    members: dict[str, list[int]],
+    facets: dict[str, list[list[int]]],
+    joined: dict[str, dict[int, str]],
+) -> tuple[dict[str, list[int]], dict[str, list[list[int]]], dict[str, dict[int, str]]]:
+    """Return the three tables with the events numbered e1, e2... in their order."""
+    new = {eid: f"e{k}" for k, eid in enumerate(members, 1)}
+    return (
+        {new[e]: rows for e, rows in members.items()},
+        {new[e]: f for e, f in facets.items()},
+        {new[e]: j for e, j in joined.items()},
+    )
+
+
+class _CrossKeys:
+    """What a passage's rare words and numbers (its anchors) can share with a passage in another
+    script: a number of two or more digits, in any script's digits; a word by its
+    transliteration skeleton when that has three consonant classes or more (shorter ones match
+    by chance)."""
+
+    def __init__(self, units: PassageUnits) -> None:
+        self._anchors = units.anchors.tocsr()
+        self._words = units.words
+        self._rows: dict[int, frozenset[str]] = {}
+
+    def of(self, row: int) -> frozenset[str]:
+        found = self._rows.get(row)
+        if found is None:
+            lo, hi = self._anchors.indptr[row], self._anchors.indptr[row + 1]
+            columns = self._anchors.indices[lo:hi].tolist()
+            found = frozenset(_cross_key(self._words[c]) for c in columns) - {""}
+            self._rows[row] = found
+        return found
+
+    def counts(self, rows: np.ndarray) -> Counter[str]:
+        """Return, per key, how many of ``rows`` hold it."""
+        return Counter(k for r in rows.tolist() for k in self.of(r))
+
+    def specific_shared(self, rows: list[int], event: np.ndarray, held: Counter[str]) -> bool:
+        """True when a key of the passages ``rows`` is held by the event's passages ``event``
+        at least as often as by the other compared passages (``held``: per key, how many of
+        all the compared passages hold it)."""
+        mine = set().union(*(self.of(r) for r in rows))
+        inside = Counter(k for r in event.tolist() for k in self.of(r) if k in mine)
+        return any(2 * n >= held[k] for k, n in inside.items())
+
+
+@lru_cache(maxsize=500_000)
+def _cross_key(word: str) -> str:
+    if word.isdecimal():  # any script's digits
+        return f"#{int(word)}" if len(word) >= 2 else ""
+    key = skeleton(word).replace(" ", "")
+    return key if len(key) >= 3 else ""
+
+
+class _Compared(NamedTuple):
+    """Passages in other scripts that free passages are compared with, summed per event."""
+
+    sums: np.ndarray  # (events, dim): each event's summed vectors
+    counts: np.ndarray  # (events,): each event's passages among them
+    total: np.ndarray  # (dim,): all their vectors summed
+    moment: np.ndarray  # (dim, dim): the sum of their vectors' outer products
+    size: int
+
+    @classmethod
+    def of(cls, vectors: np.ndarray, member: csr_matrix) -> _Compared:
+        return cls(
+            sums=np.asarray(member @ vectors),
+            counts=np.asarray(member.sum(axis=1)).ravel(),
+            total=vectors.sum(axis=0),
+            moment=vectors.T @ vectors,
+            size=vectors.shape[0],
+        )
+
+    def margins(self, block: np.ndarray, min_rows: int) -> np.ndarray:
+        """Return z, (rows of ``block``, events): the mean cosine to the event's passages
+        minus the mean to the others, over the standard deviation of the cosines to all;
+        -inf where the event has fewer than ``min_rows`` of them inside or outside."""
+        inside = block @ self.sums.T
+        every = block @ self.total
+        outside_n = self.size - self.counts
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_in = inside / self.counts
+            mean_out = (every[:, None] - inside) / outside_n
+            mean_all = every / max(self.size, 1)
+            variance = np.einsum("ij,jk,ik->i", block, self.moment, block) / max(self.size, 1)
+            spread = np.sqrt(np.maximum(variance - mean_all**2, 0.0))
+            z = (mean_in - mean_out) / spread[:, None]
+        usable = (self.counts >= min_rows) & (outside_n >= min_rows)
+        z[:, ~usable] = -np.inf
+        z[~np.isfinite(z)] = -np.inf
+        return z
 
 
 def _continue_discourse(

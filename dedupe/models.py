@@ -74,14 +74,16 @@ class DuplicateGroup:
     passages: tuple[tuple[str, int, int], ...] = ()  # (document, start, end) for passage reuse
 
 
-JOINED = ("aligned", "attached", "continues")
+JOINED = ("aligned", "attached", "crosslingual", "continues")
 
 
 @dataclass(frozen=True, slots=True)
 class PassageRef:
     """A span of one document's text, and how it joined its event (one of JOINED):
     ``aligned`` with passages of other documents that report the same facet; ``attached``, not
-    aligned but close on average to the event's passages in other documents; ``continues``, an
+    aligned but close on average to the event's passages in other documents; ``crosslingual``,
+    in another script than the event's other passages and closer to them than to the rest of
+    that script's passages, its document sharing a name or number of the event; ``continues``, an
     unaligned paragraph carried in by its article's story, between or after the article's
     passages of the event."""
 

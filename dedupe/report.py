@@ -570,7 +570,10 @@ def _markdown_events(report: Report, docs: dict[str, dict[str, Any]]) -> list[st
         "Passages from different documents that report the same news. How each passage joined "
         "its event: *aligned* with passages of other documents that report the same facet; "
         "*attached*, not aligned but close on average to the event's passages in other "
-        "documents; *continues*, not matched across documents but carried in by its article's "
+        "documents; *crosslingual*, in another script (language) than the event's other "
+        "passages, closer to them than to the rest of that script's passages, in a document that "
+        "shares a name or number with them; *continues*, not matched across documents but "
+        "carried in by its article's "
         "story (it sits between or after the article's passages of the event).",
         "",
     ]

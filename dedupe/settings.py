@@ -58,6 +58,10 @@ class Settings:
     # 1 = embed_ceiling; above 1 = never)
     continue_stories: bool = True  # unaligned paragraphs inside or after an article's account of
     # an event join it (see cluster._continue_discourse)
+    crosslingual_margin: float = 0.5  # a document's unplaced passages join an event told in
+    # another script when they are this much closer (in standard deviations of their cosines to
+    # that script's passages) to the event's passages than to the rest (see
+    # cluster._place_across_scripts; 10 or more: never)
     time_window_days: float = 7.0
     embed_floor: float = 0.84  # e5 cosine at or below which two passages share nothing
     embed_ceiling: float = 0.95  # e5 cosine at or above which they read as paraphrases
@@ -109,6 +113,11 @@ class Settings:
             raise ConfigError(
                 f"continue_threshold must be 0 or more (above 1 turns it off), "
                 f"got {self.continue_threshold}"
+            )
+        if self.crosslingual_margin < 0:
+            raise ConfigError(
+                f"crosslingual_margin must be 0 or more (10 or more turns it off), "
+                f"got {self.crosslingual_margin}"
             )
         if not 0.0 <= self.embed_floor < self.embed_ceiling <= 1.0:
             raise ConfigError("embed_floor must be below embed_ceiling, both in [0, 1]")
