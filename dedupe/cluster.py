@@ -656,7 +656,7 @@ def _place_across_scripts(
     if not members or len(set(scripts.tolist())) < 2:
         return {}
     groups = np.asarray(frame["group"].to_list())
-    vectors = units.vectors.astype(np.float64)
+    vectors = units.vectors
     eids = list(members)
     indptr = np.cumsum([0, *(len(members[e]) for e in eids)])
     flat = np.fromiter((r for e in eids for r in members[e]), dtype=np.int64, count=indptr[-1])
@@ -808,8 +808,8 @@ class _Compared(NamedTuple):
         return cls(
             sums=np.asarray(member @ vectors),
             counts=np.asarray(member.sum(axis=1)).ravel(),
-            total=vectors.sum(axis=0),
-            moment=vectors.T @ vectors,
+            total=vectors.sum(axis=0, dtype=np.float64),
+            moment=(vectors.T @ vectors).astype(np.float64),
             size=vectors.shape[0],
         )
 

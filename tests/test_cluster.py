@@ -555,6 +555,14 @@ def test_an_event_whose_facets_meet_in_one_article_joins_when_its_passages_agree
             "attach_support must be 1 or more, got 0",
         ),
         ("join-threshold", "2", "join_threshold", 2.0, "0", "join_threshold must be positive"),
+        (
+            "crosslingual-margin",
+            "10",
+            "crosslingual_margin",
+            10.0,
+            "-0.5",
+            "crosslingual_margin must be 0 or more",
+        ),
     ],
 )
 def test_clustering_settings_are_read_from_the_config_and_checked(
