@@ -988,13 +988,27 @@ def _merge_facets(
     sizes = np.array([len(d) for d in doc_sets], dtype=np.float64)
     overlap = shared / np.minimum(sizes[x], sizes[y])
     span = (settings.embed_ceiling - settings.embed_floor) / 2
-    cosines = np.einsum("ij,ij->i", centroids[x], centroids[y])
+    cosines = _row_dots(centroids, x, y)
     related = np.clip((cosines - settings.embed_floor) / span, 0.0, 1.0)
     similar = pl.DataFrame({"i": x, "j": y, "score": overlap * related})
     merged = _average_link(k, similar.filter(pl.col("score") > 0), settings.event_threshold)
     out = [[facets[m] for m in sorted(members)] for members in merged]
     alone = set(range(k)) - {m for members in merged for m in members}
     out.extend([facets[m]] for m in sorted(alone))
+    return out
+
+
+PAIR_BLOCK = 8192  # row pairs whose vectors are gathered at once
+
+
+def _row_dots(vectors: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Return the dot product of rows x[k] and y[k] of ``vectors`` for every k, gathering
+    PAIR_BLOCK pairs at a time: at 10,000 articles the facets that share documents make
+    76,000 pairs, whose gathered vectors held 150 MB."""
+    out = np.empty(len(x), dtype=vectors.dtype)
+    for start in range(0, len(x), PAIR_BLOCK):
+        part = slice(start, start + PAIR_BLOCK)
+        out[part] = np.einsum("ij,ij->i", vectors[x[part]], vectors[y[part]])
     return out
 
 

@@ -10,6 +10,7 @@ import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
+from dedupe import cluster
 from dedupe.cluster import (
     PAIR_SCHEMA,
     _attach,
@@ -114,6 +115,17 @@ def test_best_scores_is_the_symmetric_score_matrix_and_a_pair_scored_twice_keeps
     assert best.has_sorted_indices and best.nnz == 2 * pairs.height
     assert np.array_equal(best.toarray(), dense)
     assert _best_scores(pairs.clear(), n).nnz == 0
+
+
+def test_row_dots_in_blocks_are_the_dot_products_of_the_pairs(monkeypatch) -> None:
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(50, 16)).astype(np.float32)
+    x, y = rng.integers(0, 50, 1000), rng.integers(0, 50, 1000)
+    monkeypatch.setattr(cluster, "PAIR_BLOCK", 64)  # 16 blocks, the last one short
+    got = cluster._row_dots(vectors, x, y)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, np.einsum("ij,ij->i", vectors[x], vectors[y]))
+    assert cluster._row_dots(vectors, x[:0], y[:0]).shape == (0,)
 
 
 def _scores(n: int, scored: dict[tuple[int, int], float]):
