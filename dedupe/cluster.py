@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -788,8 +789,9 @@ class _CrossKeys:
 
 @lru_cache(maxsize=500_000)
 def _cross_key(word: str) -> str:
-    if word.isdecimal():  # any script's digits
-        return f"#{int(word)}" if len(word) >= 2 else ""
+    if word.isdecimal():  # any script's digits, read one by one (int() refuses long ones)
+        digits = "".join(str(unicodedata.digit(c)) for c in word).lstrip("0") or "0"
+        return f"#{digits}" if len(word) >= 2 else ""
     key = skeleton(word).replace(" ", "")
     return key if len(key) >= 3 else ""
 

@@ -56,6 +56,8 @@ def test_cross_keys_match_a_name_across_scripts_and_numbers_in_any_digits() -> N
     assert key("Ulyanov") == key("أوليانوف") != ""
     assert key("37") == key("٣٧") == "#37"
     assert key("7") == "" and key("Li") == ""  # one digit, two consonants: chance matches
+    assert key("٠٣٧") == key("037") == "#37" and key("00") == "#0"
+    assert key("9" * 5000) == "#" + "9" * 5000  # longer than int() reads
     assert key("Brizan") != key("Bristol")
 
 
