@@ -578,7 +578,7 @@ def cluster_events(
         facets_of[eid] = event_facets
         inside = set(aligned)
         joined[eid] = {r: "aligned" if r in inside else "attached" for r in members[eid]}
-    placed = _place_across_scripts(members, units, settings.crosslingual_margin)
+    placed = _place_across_scripts(members, units, rows_of_group, settings.crosslingual_margin)
     for eid, rows in placed.items():
         members[eid] = sorted({*members[eid], *rows})
         joined[eid].update(dict.fromkeys(rows, "crosslingual"))
@@ -622,17 +622,20 @@ def cluster_events(
 
 
 CROSSLINGUAL_MIN_ROWS = 3  # passages in the event, and outside it, that the comparison needs
+CROSSLINGUAL_OFF = 10.0  # a crosslingual_margin this high places nothing
 CROSSLINGUAL_BLOCK = 256  # passages compared with every event at once (256 x events floats)
 
 
 def _place_across_scripts(
     members: dict[str, list[int]],
     units: PassageUnits,
+    rows_of: dict[str, list[int]],
     margin: float,
     *,
     min_rows: int = CROSSLINGUAL_MIN_ROWS,
 ) -> dict[str, list[int]]:
-    """Return, per event, the passages in no event that join it from another script.
+    """Return, per event, the passages in no event that join it from another script
+    (``rows_of``: each document group's passages, in any script).
 
     Across scripts a multilingual model's cosines are squeezed together: a report in English
     and one in Arabic of the same facet score barely above two unrelated passages, so pairs
@@ -650,11 +653,12 @@ def _place_across_scripts(
 
     Sums, not pairs: an event's mean is its passages' summed vector, and the spread comes from
     the second-moment matrix of the other scripts' passages, so a block of passages is
-    compared with every event in two products. A corpus in one script is returned at once.
+    compared with every event in two products. A corpus in one script, or a ``margin`` of
+    CROSSLINGUAL_OFF or more, is returned at once.
     """
     frame = units.frame
     scripts = np.asarray(frame["script"].to_list())
-    if not members or len(set(scripts.tolist())) < 2:
+    if not members or margin >= CROSSLINGUAL_OFF or len(set(scripts.tolist())) < 2:
         return {}
     groups = np.asarray(frame["group"].to_list())
     vectors = units.vectors
@@ -665,9 +669,6 @@ def _place_across_scripts(
     held = np.zeros(len(scripts), dtype=bool)
     held[flat] = True
     keys = _CrossKeys(units)
-    rows_of: dict[str, list[int]] = {}  # document group → all its passages, in any script
-    for row, g in enumerate(groups.tolist()):
-        rows_of.setdefault(g, []).append(row)
     placed: dict[str, list[int]] = {}
 
     def against(among: np.ndarray) -> tuple[np.ndarray, _Compared, Counter[str]]:

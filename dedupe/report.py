@@ -573,8 +573,8 @@ def _markdown_events(report: Report, docs: dict[str, dict[str, Any]]) -> list[st
         "documents; *crosslingual*, in another script (language) than the event's other "
         "passages, closer to them than to the rest of that script's passages, in a document that "
         "shares a name or number with them; *continues*, not matched across documents but "
-        "carried in by its article's "
-        "story (it sits between or after the article's passages of the event).",
+        "carried in by its article's story (it sits between or after the article's passages of "
+        "the event).",
         "",
     ]
     for e in report.events:
