@@ -1095,7 +1095,11 @@ def _frames(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return the document and passage frames of ``articles``. ``context`` holds the (outlet,
     line keys) of other documents of the collection (e.g. those a check state stores): they
-    count when deciding which lines are templates, and give no rows."""
+    count when deciding which lines are templates, and give no rows.
+
+    ``articles`` is emptied: each article is dropped once its rows are made, and the rows go
+    into frames FRAME_BLOCK documents at a time, so the texts are not held three times over (as
+    articles, as row dicts and as frames; 4 GB more than the frames at 100,000 articles)."""
     line_docs: dict[int, set[int]] = defaultdict(set)
     line_outlet_docs: dict[tuple[str, int], set[int]] = defaultdict(set)
     doc_lines: list[list[tuple[int, int]]] = []
@@ -1122,10 +1126,22 @@ def _frames(
         if len(docs) >= 3 and _shared_by_distinct(docs, line_sets)
     }
 
-    doc_rows: list[dict[str, Any]] = []
-    passage_rows: list[dict[str, Any]] = []
+    doc_columns: dict[str, list[Any]] = {name: [] for name in DOCUMENT_SCHEMA}
+    passage_columns: dict[str, list[Any]] = {name: [] for name in PASSAGE_SCHEMA}
+    doc_frames: list[pl.DataFrame] = []
+    passage_frames: list[pl.DataFrame] = []
+
+    def flush() -> None:
+        doc_frames.append(pl.DataFrame(doc_columns, schema=DOCUMENT_SCHEMA))
+        passage_frames.append(pl.DataFrame(passage_columns, schema=PASSAGE_SCHEMA))
+        for column in (*doc_columns.values(), *passage_columns.values()):
+            column.clear()
+
+    pending = articles[::-1]
+    articles.clear()
     number = 0
-    for i, article in enumerate(articles):
+    for i in range(len(pending)):
+        article = pending.pop()
         rows = _classify_lines(article, doc_lines[i], doc_keys[i], repeated, outlet_template)
         content_words = sum(_word_count(r["text"]) for r in rows if r["kind"] != "boilerplate")
         if content_words < settings.min_words:
@@ -1140,26 +1156,32 @@ def _frames(
         if title is None:
             title = next((r["text"] for r in rows if r["kind"] == "title"), None)
         for index, row in enumerate(rows):
-            passage_rows.append({"document": doc_id, "index": index, **row})
-        doc_rows.append(
-            {
-                "id": doc_id,
-                "path": article.path,
-                "format": article.format,
-                "encoding": article.encoding,
-                "sha256": article.sha256,
-                "outlet": article.outlet,
-                "published": article.published,
-                "url": article.url,
-                "title": title,
-                "text": article.text,
-                "script": script_of(article.text[article.body_start :]),
-            }
-        )
-    return (
-        pl.DataFrame(doc_rows, schema=DOCUMENT_SCHEMA),
-        pl.DataFrame(passage_rows, schema=PASSAGE_SCHEMA),
-    )
+            passage_columns["document"].append(doc_id)
+            passage_columns["index"].append(index)
+            for name, value in row.items():
+                passage_columns[name].append(value)
+        document = {
+            "id": doc_id,
+            "path": article.path,
+            "format": article.format,
+            "encoding": article.encoding,
+            "sha256": article.sha256,
+            "outlet": article.outlet,
+            "published": article.published,
+            "url": article.url,
+            "title": title,
+            "text": article.text,
+            "script": script_of(article.text[article.body_start :]),
+        }
+        for name, value in document.items():
+            doc_columns[name].append(value)
+        if len(doc_columns["id"]) >= FRAME_BLOCK:
+            flush()
+    flush()
+    return pl.concat(doc_frames, rechunk=True), pl.concat(passage_frames, rechunk=True)
+
+
+FRAME_BLOCK = 2000  # documents whose rows become frames together
 
 
 def _shared_by_distinct(docs: set[int], line_sets: list[set[int]]) -> bool:

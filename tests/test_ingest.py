@@ -204,6 +204,21 @@ def test_outlet_boilerplate_repeated_across_its_articles(tmp_path):
     assert set(copy_body["kind"]) == {"body"}
 
 
+def test_frames_made_in_blocks_are_the_frames_of_one_block(tmp_path, monkeypatch):
+    from dedupe import ingest as ingest_module
+
+    _mixed_folder(tmp_path)  # five articles, with short ones skipped between them
+    write(tmp_path / "sub" / "tiny.txt", "خبر قصير جدا")
+    whole = ingest(tmp_path, Settings())
+    monkeypatch.setattr(ingest_module, "FRAME_BLOCK", 2)
+    blocks = ingest(tmp_path, Settings())
+    assert whole.documents.height == 5
+    assert blocks.documents.equals(whole.documents)
+    assert blocks.passages.equals(whole.passages)
+    assert blocks.skipped == whole.skipped
+    assert list(blocks.documents["id"]) == [f"d{k}" for k in range(1, 6)]
+
+
 def _mixed_folder(root: Path) -> None:
     write(root / "good.txt", ARTICLE)
     write(root / "arabic-1256.txt", ARTICLE.replace("19", "23"), encoding="cp1256")
