@@ -16,7 +16,7 @@ import os
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -88,11 +88,12 @@ def passage_units(
         .map_elements(lambda d: representative.get(d, d), return_dtype=pl.String)
         .alias("group"),
     )
-    texts = frame["text"].to_list()
-    vectors = embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-    doc_text = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
+    vectors = _embedded(embedder, frame["text"])
     lexical, anchors, words = _lexical(
-        texts, frame["document"].to_list(), frame["script"].to_list(), doc_text
+        frame["text"],
+        frame["document"].to_list(),
+        frame["script"].to_list(),
+        _TextOf(corpus.documents),
     )
     return PassageUnits(
         frame=frame,
@@ -102,6 +103,46 @@ def passage_units(
         words=words,
         published=[published.get(d) for d in frame["document"]],
     )
+
+
+EMBED_BLOCK = 131_072  # passage texts handed to the embedder at once (about 11,000 articles')
+
+
+def _embedded(embedder: Embedder, texts: pl.Series) -> np.ndarray:
+    """Return the vectors of ``texts``, EMBED_BLOCK texts at a time: at 100,000 articles the
+    1.2 million passage texts made Python strings of 1.3 GB when they were listed at once."""
+    if texts.len() == 0:
+        return np.zeros((0, 1), dtype=np.float32)
+    out: np.ndarray | None = None
+    for start in range(0, texts.len(), EMBED_BLOCK):
+        part = embedder.embed(texts.slice(start, EMBED_BLOCK).to_list())
+        if out is None:
+            out = np.empty((texts.len(), part.shape[1]), dtype=np.float32)
+        out[start : start + len(part)] = part
+    assert out is not None
+    return out
+
+
+class _TextOf(Mapping[str, str]):
+    """A document's text by id, read from the documents frame when asked: a dict of every
+    text held them all as Python strings (660 MB at 100,000 articles) while one part of the
+    documents at a time needs them."""
+
+    def __init__(self, documents: pl.DataFrame) -> None:
+        self._texts = documents["text"]
+        self._row = {doc: row for row, doc in enumerate(documents["id"].to_list())}
+
+    def __getitem__(self, doc: str) -> str:
+        return self._texts[self._row[doc]]
+
+    def __contains__(self, doc: object) -> bool:
+        return doc in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
 
 
 def matched_passages(corpus: Corpus) -> pl.DataFrame:
@@ -141,10 +182,10 @@ _CHOSEN = object()  # a word whose proclitic the document's vocabulary chooses
 
 
 def _lexical(
-    texts: Sequence[str],
+    texts: Sequence[str] | pl.Series,
     documents: Sequence[str],
     scripts: Sequence[str],
-    doc_text: dict[str, str],
+    doc_text: Mapping[str, str],
     workers: int | None = None,
 ) -> tuple[csr_matrix, csr_matrix, list[str]]:
     """Return the passages' rarity-weighted word vectors, their anchors (rare words and
@@ -154,22 +195,23 @@ def _lexical(
     in order of first use, so the matrices are the ones a single pass makes.
 
     Anchors are a matrix, not a set of strings per passage: at 10,000 articles the sets held
-    about 150 MB, the matrix a few."""
+    about 150 MB, the matrix a few. A part's texts are listed only when it is handed out, so
+    the parent holds a few parts' texts at a time, not the corpus's."""
     bounds = _lexical_parts(documents, workers)
-    jobs = [
+    jobs = (
         (
-            texts[lo:hi],
+            list(texts[lo:hi]),
             documents[lo:hi],
             scripts[lo:hi],
             {d: doc_text[d] for d in dict.fromkeys(documents[lo:hi]) if d in doc_text},
         )
         for lo, hi in bounds
-    ]
+    )
     columns: dict[str, int] = {}
     data, indices, indptr = [], [], [np.zeros(1, dtype=np.int64)]
     rare, rare_ptr = [], [np.zeros(1, dtype=np.int64)]
     for words, part_data, part_indices, part_indptr, part_rare, part_rare_ptr in map_items(
-        _lexical_part, jobs, workers, 2
+        _lexical_part, jobs, workers, 2, count=len(bounds)
     ):
         renumber = np.fromiter(
             (columns.setdefault(w, len(columns)) for w in words), dtype=np.int64, count=len(words)

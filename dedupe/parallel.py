@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 _PRELOAD: list[Callable[[], object]] = []  # read-only tables workers inherit (see preload)
@@ -24,13 +24,22 @@ def _before_fork() -> None:
 
 
 def map_items(
-    fn: Callable[[Any], Any], items: list[Any], workers: int | None, min_items: int
+    fn: Callable[[Any], Any],
+    items: Iterable[Any],
+    workers: int | None,
+    min_items: int,
+    *,
+    count: int | None = None,
 ) -> list[Any]:
     """Return ``[fn(item) for item in items]``, computed in ``workers`` processes (default: one
     per core) when there are at least ``min_items`` items, else in this process. ``fn`` must be
-    a module-level function; processes are forked where the platform allows it."""
+    a module-level function; processes are forked where the platform allows it.
+
+    ``items`` may be a generator of ``count`` items: it is then read as the workers take them
+    (the pool's pipe holds one item at a time), so large items are never all made at once."""
     workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(items) < min_items:
+    n = len(items) if count is None else count  # type: ignore[arg-type]
+    if workers < 2 or n < min_items:
         return [fn(item) for item in items]
     import multiprocessing
 
@@ -38,7 +47,7 @@ def map_items(
     if os.name == "posix":
         _before_fork()
     with context.Pool(workers) as pool:
-        return pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8)))
+        return list(pool.imap(fn, items, chunksize=max(1, n // (workers * 8))))
 
 
 _SHARED: tuple[Callable[[Any, Any], Any], Any] | None = None  # what forked workers inherit

@@ -47,3 +47,23 @@ def test_below_the_minimum_nothing_forks_and_nothing_is_preloaded(monkeypatch):
     parallel.preload(_table)
     assert parallel.map_items(len, ["ab", "c"], 2, 3) == [2, 1]
     assert LOADED_IN == []
+
+
+def _pid_and_square(item: int) -> tuple[int, int]:
+    return os.getpid(), item * item
+
+
+@pytest.mark.skipif(os.name != "posix", reason="forked workers")
+def test_a_generator_of_items_is_read_as_workers_take_them_in_order():
+    made: list[int] = []
+
+    def items():
+        for k in range(40):
+            made.append(k)
+            yield k
+
+    out = parallel.map_items(_pid_and_square, items(), 2, 2, count=40)
+    assert [square for _, square in out] == [k * k for k in range(40)]
+    assert made == list(range(40))
+    assert os.getpid() not in {pid for pid, _ in out}  # computed in the workers
+    assert parallel.map_items(len, (s for s in ["ab", "c"]), 2, 3, count=2) == [2, 1]

@@ -87,6 +87,20 @@ def test_a_vector_is_the_mean_of_its_stems_rows_whatever_the_word_memo_holds(
     np.testing.assert_allclose(static.embed(texts), expected, atol=1e-5)
 
 
+def test_texts_read_in_blocks_give_the_vectors_of_one_pass(
+    static: StaticEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dedupe import embed
+
+    texts = [HEALTH, "", FOOTBALL, MEETING, "xyz", QUAKE_EN, HEALTH_PARAPHRASE]
+    whole = static.embed(texts)
+    monkeypatch.setattr(embed, "STATIC_BLOCK", 2)  # blocks of 2, 2, 2 and 1 texts
+    blocks = static.embed(texts)
+    np.testing.assert_array_equal(blocks, whole)
+    np.testing.assert_array_equal(blocks[1], 0.0)
+    np.testing.assert_array_equal(blocks[6], static.embed([HEALTH_PARAPHRASE])[0])
+
+
 def test_clitics_are_split_as_everywhere_else(static: StaticEmbedder) -> None:
     vectors = static.embed(["الحكومة", "والحكومة", "حكومة"])
     np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)
