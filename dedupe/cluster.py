@@ -566,13 +566,14 @@ class Clustering:
     """The cluster stage's output: events and the scored pairs they came from.
 
     Only the units' frame is kept (the passages that ``pairs``, ``members`` and ``facets``
-    number): their vectors, lexical rows and anchors are done with once the events are made, and
-    at 10,000 articles they held hundreds of megabytes through the facts and consistency stages.
+    number), without its text: their vectors, lexical rows and anchors are done with once the
+    events are made, and at 10,000 articles they held hundreds of megabytes through the facts
+    and consistency stages; the texts are the corpus's (a document's text from start to end).
     """
 
     events: tuple[Event, ...]
     pairs: pl.DataFrame  # score_all's frame: i, j, score, each scored pair once
-    passages: pl.DataFrame  # PassageUnits.frame: document, index, start, end, kind, text, ...
+    passages: pl.DataFrame  # PassageUnits.frame but its text: document, index, start, end, ...
     members: dict[str, list[int]] = field(default_factory=dict)  # event id → unit rows
     facets: dict[str, list[list[int]]] = field(default_factory=dict)  # event → aligned groups
 
@@ -659,7 +660,11 @@ def cluster_events(
             )
         )
     return Clustering(
-        events=tuple(events), pairs=pairs, passages=frame, members=members, facets=facets_of
+        events=tuple(events),
+        pairs=pairs,
+        passages=frame.drop("text"),
+        members=members,
+        facets=facets_of,
     )
 
 
