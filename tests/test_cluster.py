@@ -595,6 +595,11 @@ def test_every_pair_score_is_the_one_pair_signals_explains(monkeypatch, tmp_path
     settings = Settings(model="static")
     corpus = ingest(tmp_path, settings)
     units = cluster.passage_units(corpus, load_embedder("static", cache_dir=None))
+    monkeypatch.setattr(cluster, "EMBED_BLOCK", 7)  # the texts reach the embedder 7 at a time
+    np.testing.assert_array_equal(
+        cluster.passage_units(corpus, load_embedder("static", cache_dir=None)).vectors,
+        units.vectors,
+    )
     groups = units.frame["group"].to_list()
     assert len(set(groups)) <= cluster.ALL_PAIRS_DOCS  # every cross-document pair is scored
     frames = []
