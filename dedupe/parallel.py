@@ -35,8 +35,9 @@ def map_items(
     per core) when there are at least ``min_items`` items, else in this process. ``fn`` must be
     a module-level function; processes are forked where the platform allows it.
 
-    ``items`` may be a generator of ``count`` items: it is then read as the workers take them
-    (the pool's pipe holds one item at a time), so large items are never all made at once."""
+    ``items`` may be a generator of ``count`` items: the pool's task thread then reads it as it
+    sends the items (a send waits while the pipe to the workers is full), so large items are
+    not all made at once."""
     workers = workers or os.cpu_count() or 1
     n = len(items) if count is None else count  # type: ignore[arg-type]
     if workers < 2 or n < min_items:
