@@ -16,7 +16,7 @@ import os
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -93,7 +93,7 @@ def passage_units(
         frame["text"],
         frame["document"].to_list(),
         frame["script"].to_list(),
-        _TextOf(corpus.documents),
+        corpus.texts(),
     )
     return PassageUnits(
         frame=frame,
@@ -121,28 +121,6 @@ def _embedded(embedder: Embedder, texts: pl.Series) -> np.ndarray:
         out[start : start + len(part)] = part
     assert out is not None
     return out
-
-
-class _TextOf(Mapping[str, str]):
-    """A document's text by id, read from the documents frame when asked: a dict of every
-    text held them all as Python strings (67 MiB at 10,000 articles) while one part of the
-    documents at a time needs them."""
-
-    def __init__(self, documents: pl.DataFrame) -> None:
-        self._texts = documents["text"]
-        self._row = {doc: row for row, doc in enumerate(documents["id"].to_list())}
-
-    def __getitem__(self, doc: str) -> str:
-        return self._texts[self._row[doc]]
-
-    def __contains__(self, doc: object) -> bool:
-        return doc in self._row
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._row)
-
-    def __len__(self) -> int:
-        return len(self._row)
 
 
 def matched_passages(corpus: Corpus) -> pl.DataFrame:

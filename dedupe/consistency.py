@@ -52,7 +52,7 @@ SNIPPET = 160
 class Context:
     """What the consistency checks need to know about the corpus and its events."""
 
-    texts: dict[str, str]
+    texts: Mapping[str, str]  # read when a finding quotes its evidence
     paths: dict[str, str]
     published: dict[str, datetime | None]
     group: dict[str, str]  # document → its duplicate-group representative
@@ -92,7 +92,7 @@ def build_context(
 ) -> Context:
     """Return the lookup tables the checks share."""
     docs = corpus.documents
-    texts = dict(zip(docs["id"], docs["text"], strict=True))
+    texts = corpus.texts()
     paths = dict(zip(docs["id"], docs["path"], strict=True))
     published = {d: parse_published(p) for d, p in zip(docs["id"], docs["published"], strict=True)}
     group: dict[str, str] = {d: d for d in texts}
