@@ -1158,8 +1158,8 @@ def _frames(
         for index, row in enumerate(rows):
             passage_columns["document"].append(doc_id)
             passage_columns["index"].append(index)
-            for name, value in row.items():
-                passage_columns[name].append(value)
+            for name in ROW_COLUMNS:  # not the text: it is the document's, from start to end
+                passage_columns[name].append(row[name])
         document = {
             "id": doc_id,
             "path": article.path,
@@ -1182,6 +1182,7 @@ def _frames(
 
 
 FRAME_BLOCK = 2000  # documents whose rows become frames together
+ROW_COLUMNS = ("start", "end", "kind", "reason")  # the passage columns _classify_lines gives
 
 
 def _shared_by_distinct(docs: set[int], line_sets: list[set[int]]) -> bool:

@@ -451,8 +451,6 @@ def _with_stored_text(work: Corpus, old: StateData, parsed: frozenset[str]) -> C
         .filter(pl.col("sha256").is_in(shas.implode()))
         .collect()
         .join(ids, on="sha256")
-        .join(texts, on="sha256")
-        .with_columns(pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
         .rename({"id": "document"})
         .select(list(PASSAGE_SCHEMA))
         .cast(PASSAGE_SCHEMA)
@@ -548,7 +546,8 @@ def _updated_state(
     parsed = parsed.join(first, on=["sha256", "document"])
     passage_rows = parsed.select(list(state_columns("passages")))
     line_rows = (
-        parsed.select(
+        corpus.with_text(parsed)
+        .select(
             "sha256",
             pl.col("text").map_elements(line_key, return_dtype=pl.UInt64).alias("key"),
         )

@@ -17,6 +17,7 @@ import pytest
 from dedupe import ingest as ingest_module
 from dedupe import pipeline
 from dedupe.ingest import ingest
+from dedupe.models import Corpus
 from dedupe.report import render_json
 from dedupe.settings import Settings
 from dedupe.state import StateStore, empty_state
@@ -200,8 +201,8 @@ def _article(folder: Path, name: str, body: str, *, template: bool = True) -> No
     (folder / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _line(passages: pl.DataFrame, document: str, text: str) -> dict:
-    rows = passages.filter((pl.col("document") == document) & (pl.col("text") == text))
+def _line(corpus: Corpus, document: str, text: str) -> dict:
+    rows = corpus.with_text(corpus.passages).filter((pl.col("document") == document) & (pl.col("text") == text))
     assert rows.height == 1, rows
     return rows.row(0, named=True)
 
@@ -216,13 +217,13 @@ def test_an_outlet_template_line_in_a_new_article_is_boilerplate(settings, tmp_p
     _article(folder, "new", BODIES[3])
     result = pipeline.check(folder, state, settings)
     (new,) = result.new_documents
-    row = _line(result.report.corpus.passages, new, TEMPLATE)
+    row = _line(result.report.corpus, new, TEMPLATE)
     assert row["kind"] == "boilerplate"
     assert row["reason"] == "repeated across this outlet's articles"
     # as a full ingest of the folder classifies it
     whole = ingest(folder, settings)
     full_id = whole.documents.filter(pl.col("path") == "new.md")["id"].item()
-    assert _line(whole.passages, full_id, TEMPLATE)["reason"] == row["reason"]
+    assert _line(whole, full_id, TEMPLATE)["reason"] == row["reason"]
 
 
 def test_a_line_only_the_new_article_has_stays_text(settings, tmp_path):
@@ -235,7 +236,7 @@ def test_a_line_only_the_new_article_has_stays_text(settings, tmp_path):
     _article(folder, "new", BODIES[3])
     result = pipeline.check(folder, state, settings)
     (new,) = result.new_documents
-    assert _line(result.report.corpus.passages, new, TEMPLATE)["kind"] == "body"
+    assert _line(result.report.corpus, new, TEMPLATE)["kind"] == "body"
 
 
 def test_a_changed_manifest_row_rereads_that_file(seeds, settings, tmp_path, monkeypatch):

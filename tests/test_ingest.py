@@ -37,7 +37,7 @@ def test_seeds_are_read_with_titles_and_boilerplate_marked():
     assert sorted(docs) == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert all(d["encoding"] == "utf-8" for d in docs.values())
     assert docs["004_9f777eadf6025f7f.txt"]["title"].startswith("في محاولة لوقف الحرب")
-    boiler = corpus.passages.filter(pl.col("kind") == "boilerplate")
+    boiler = corpus.with_text(corpus.passages).filter(pl.col("kind") == "boilerplate")
     texts = boiler["text"].to_list()
     assert "نشرت في" in texts
     assert "Loading" in texts
@@ -53,11 +53,25 @@ def test_seeds_are_read_with_titles_and_boilerplate_marked():
     assert any("137 طائرة مسيّرة" in t for t in body)
 
 
-def test_passage_offsets_index_the_document_text():
-    corpus = ingest(SEEDS, Settings())
+def test_passage_offsets_index_the_document_text(tmp_path):
+    # characters outside the basic plane, combining marks, direction marks and a BOM: polars
+    # slices by character as Python does, so a passage's text is its document's text[start:end]
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    write(
+        tmp_path / "seeds" / "zz_marks.md",
+        "\ufeff---\noutlet: و\n---\n# عنوان 🇺🇦 الخبر\n\n"
+        "قالَ المتحدثُ 😀 إن \u200fالاجتماع\u200f عُقد يوم الأحد في مدينة 𝔸 الساحلية.\n\n"
+        "وأضاف أن 🤝 الوفدين اتفقا على مواصلة المحادثات خلال الأسبوع المقبل في العاصمة.\n",
+    )
+    corpus = ingest(tmp_path / "seeds", Settings())
     texts = dict(zip(corpus.documents["id"], corpus.documents["text"], strict=True))
-    for row in corpus.passages.iter_rows(named=True):
+    shuffled = corpus.passages.sample(fraction=1.0, shuffle=True, seed=3)
+    rows = corpus.with_text(shuffled)
+    assert rows.drop("text").equals(shuffled)  # the rows as given, in their order
+    for row in rows.iter_rows(named=True):
         assert texts[row["document"]][row["start"] : row["end"]] == row["text"]
+    body = corpus.content_passages()["text"].to_list()
+    assert any(t.startswith("قالَ المتحدثُ 😀") and t.endswith("الساحلية.") for t in body)
     original = (SEEDS / "001_b4fc77da7ee670a9.txt").read_text(encoding="utf-8")
     assert texts["d2"] == original
 
@@ -195,11 +209,12 @@ def test_outlet_boilerplate_repeated_across_its_articles(tmp_path):
     # a copy of one article by the same outlet shares all its lines: that is not template text
     shutil.copy(tmp_path / "n0.md", tmp_path / "n0_copy.md")
     corpus = ingest(tmp_path, Settings())
-    footers = corpus.passages.filter(pl.col("text") == footer)
+    passages = corpus.with_text(corpus.passages)
+    footers = passages.filter(pl.col("text") == footer)
     assert footers.height == 3
     assert set(footers["kind"]) == {"boilerplate"}
     assert set(footers["reason"]) == {"repeated across this outlet's articles"}
-    copy_body = corpus.passages.filter(pl.col("text").str.starts_with("أعلنت وزارة الصحة"))
+    copy_body = passages.filter(pl.col("text").str.starts_with("أعلنت وزارة الصحة"))
     assert copy_body.height == 2
     assert set(copy_body["kind"]) == {"body"}
 
