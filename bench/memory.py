@@ -85,12 +85,34 @@ def _marked(marks: Marks, stage: str, fn):  # type: ignore[no-untyped-def]
     return wrapper
 
 
+# the steps of cluster_events that --steps marks (each call of them ends a row)
+EVENT_STEPS = (
+    "_document_partners",
+    "score_all",
+    "_split_component",
+    "_average_link",
+    "_upper_scores",
+    "_symmetric",
+    "_merge_facets",
+    "_join_events",
+    "_place_across_scripts",
+    "_folded_into",
+    "_continue_discourse",
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--exclude", nargs="*", default=[], help="names under FOLDER to skip")
     parser.add_argument("--model", default=None, help="Settings(model=...); default: the default")
     parser.add_argument("--cache-dir", default="", help="embedding/facts cache; default: none")
+    parser.add_argument(
+        "--steps",
+        action="store_true",
+        help="also a row per step of the events stage (each mark collects garbage and trims "
+        "malloc, which lowers the peaks that follow: compare runs with the same flag)",
+    )
     args = parser.parse_args()
     map_large_blocks()  # as the command line does
     model = {"model": args.model} if args.model else {}
@@ -109,6 +131,8 @@ def main() -> None:
     # the two halves of cluster_events: its passage units (embedded, with lexical rows), then
     # the scored pairs and the events made from them
     cluster.passage_units = _marked(marks, "events: passage units", cluster.passage_units)
+    for step in EVENT_STEPS if args.steps else ():
+        setattr(cluster, step, _marked(marks, f"  events: {step}", getattr(cluster, step)))
     clustering = cluster.cluster_events(corpus, embedder, settings, near.representative)
     marks("events: pairs and events")
     facts = extract_facts(corpus, cache_dir=pipeline.cache_path(settings))
