@@ -195,3 +195,98 @@ def test_events_join_only_through_a_shared_document_and_do_not_chain() -> None:
     assert y[0] in pair and (x[0] in pair) != (z[0] in pair)
     # at 0.25 the group's average (0.3) is enough: all three join
     assert len(_join_events([x, y, z], groups, best, 0.25)) == 1
+
+
+def _components(rows: list[int], edges: list[tuple[int, int]]) -> list[list[int]]:
+    """Connected components of ``rows`` under ``edges``, each ascending, by first row."""
+    parent = {r: r for r in rows}
+
+    def root(r: int) -> int:
+        while parent[r] != r:
+            r = parent[r]
+        return r
+
+    for a, b in edges:
+        parent[root(a)] = root(b)
+    out: dict[int, list[int]] = {}
+    for r in sorted(rows):
+        out.setdefault(root(r), []).append(r)
+    return sorted(out.values())
+
+
+def plain_average_link(
+    n: int, pairs: pl.DataFrame, threshold: float, limit: int
+) -> list[list[int]]:
+    """The linkage rule written plainly: connected components in order of their first row; one
+    larger than ``limit`` cut at threshold + 0.05, + 0.10, ... until its parts (components of
+    its pairs scoring at least the cut) are at most ``limit`` or the cut reaches 1.0; each
+    part's rows (those in a pair inside it) average-linked on a dense matrix, a part still
+    larger than ``limit`` one group. A pair scored twice keeps its last score in the linkage,
+    and is cut at its highest (score_all scores each pair once)."""
+    score: dict[tuple[int, int], float] = {}
+    highest: dict[tuple[int, int], float] = {}
+    for a, b, v in pairs.iter_rows():
+        score[(min(a, b), max(a, b))] = v
+        highest[(min(a, b), max(a, b))] = max(v, highest.get((min(a, b), max(a, b)), 0.0))
+    linked = sorted({r for pair in score for r in pair})
+    out: list[list[int]] = []
+    for component in _components(linked, list(score)):
+        parts = [component]
+        if len(component) > limit:
+            inside = {p: v for p, v in highest.items() if p[0] in set(component)}
+            cut = threshold
+            while True:
+                cut = min(cut + 0.05, 1.0)
+                parts = _components(component, [p for p, v in inside.items() if v >= cut])
+                if max(len(p) for p in parts) <= limit or cut >= 1.0:
+                    break
+        for part in parts:
+            members = set(part)
+            own = {p: v for p, v in score.items() if p[0] in members and p[1] in members}
+            rows = sorted({r for p in own for r in p})
+            if len(rows) > limit:
+                out.append(rows)
+                continue
+            if len(rows) < 2:
+                continue
+            at = {r: k for k, r in enumerate(rows)}
+            dist = np.ones((len(rows), len(rows)))
+            np.fill_diagonal(dist, 0.0)
+            for (a, b), v in own.items():
+                dist[at[a], at[b]] = dist[at[b], at[a]] = 1.0 - v
+            tree = linkage(squareform(dist), method="average")
+            flat = fcluster(tree, t=1.0 - threshold, criterion="distance")
+            for label in np.unique(flat):
+                group = [rows[k] for k in np.flatnonzero(flat == label)]
+                if len(group) > 1:
+                    out.append(group)
+    return out
+
+
+@pytest.mark.parametrize(("seed", "limit"), [(1, 6), (2, 9), (3, 14), (4, 1000)])
+def test_average_link_with_oversized_components_matches_the_plain_rule(
+    monkeypatch, seed: int, limit: int
+) -> None:
+    # blocks of rows, each its own component (some larger than the limit, one of them held
+    # together by pairs scoring 1.0 so no cut can split it), unlinked rows between them, and
+    # pairs scored twice: the groups and their order as the plain rule gives them
+    monkeypatch.setattr(cluster, "MAX_COMPONENT", limit)
+    rng = np.random.default_rng(seed)
+    frames, start = [], 0
+    for size, density, low in ((5, 0.6, 0.3), (20, 0.35, 0.25), (12, 0.9, 1.0), (30, 0.25, 0.4)):
+        block = random_pairs(int(rng.integers(1 << 30)), size, density)
+        block = block.with_columns(pl.col("i") + start, pl.col("j") + start)
+        if low == 1.0:
+            block = block.with_columns(pl.lit(1.0).alias("score"))
+        frames.append(block)
+        start += size + 3  # rows in no pair
+    pairs = pl.concat(frames)
+    again = pairs.sample(n=10, seed=seed).with_columns(
+        pl.Series("score", rng.uniform(0.25, 1.0, 10)), i=pl.col("j"), j=pl.col("i")
+    )
+    pairs = pl.concat([pairs, again]).sample(fraction=1.0, shuffle=True, seed=seed)
+    ours = _average_link(start, pairs, threshold=0.5)
+    assert ours == plain_average_link(start, pairs, 0.5, limit)
+    assert len(ours) >= 3
+    held = [g for g in ours if set(g) & set(range(31, 43))]  # the block of pairs scoring 1.0
+    assert held == [list(range(31, 43))]  # one group, whether or not cuts were tried on it
