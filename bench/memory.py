@@ -89,8 +89,8 @@ def _marked(marks: Marks, stage: str, fn):  # type: ignore[no-untyped-def]
 EVENT_STEPS = (
     "_document_partners",
     "score_all",
-    "_split_component",
-    "_average_link",
+    "_parts",
+    "_link_parts",
     "_upper_scores",
     "_symmetric",
     "_merge_facets",
@@ -120,6 +120,8 @@ def main() -> None:
     print(f"{args.folder}, model {settings.model}, cache {args.cache_dir or 'none'}\n")
     print("| stage | seconds | live MiB | peak MiB |\n|---|---:|---:|---:|")
     marks = Marks()
+    for step in EVENT_STEPS if args.steps else ():  # (a missing name fails here, not after ingest)
+        setattr(cluster, step, _marked(marks, f"  events: {step}", getattr(cluster, step)))
     marks("imports")
     corpus = ingest(args.folder, settings, exclude=[args.folder / name for name in args.exclude])
     marks("ingest")
@@ -131,8 +133,6 @@ def main() -> None:
     # the two halves of cluster_events: its passage units (embedded, with lexical rows), then
     # the scored pairs and the events made from them
     cluster.passage_units = _marked(marks, "events: passage units", cluster.passage_units)
-    for step in EVENT_STEPS if args.steps else ():
-        setattr(cluster, step, _marked(marks, f"  events: {step}", getattr(cluster, step)))
     clustering = cluster.cluster_events(corpus, embedder, settings, near.representative)
     marks("events: pairs and events")
     facts = extract_facts(corpus, cache_dir=pipeline.cache_path(settings))
