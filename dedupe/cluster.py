@@ -597,13 +597,10 @@ def cluster_events(
         for f in _average_link(n, pairs, settings.align_threshold)
         if len({groups[r] for r in f}) >= 2
     ]
-    # the pair frame becomes the score matrix, and only the pairs consistency reads are kept:
-    # the frame is let go before the matrix is made symmetric, its largest step
-    upper = _upper_scores(pairs, n)
+    # the pair frame becomes the score matrix, and only the pairs consistency reads are kept
+    best = _best_scores(pairs, n)
     floor = min(settings.align_threshold, KEPT_PAIRS_FLOOR)
     pairs = pairs.filter(pl.col("score") >= floor)
-    best = _symmetric(upper)
-    del upper
     merged = _merge_facets(facets, units, groups, settings)
     merged = _join_events(merged, groups, best, settings.join_threshold)
     merged.sort(key=lambda fs: (-len({groups[r] for f in fs for r in f}), min(min(f) for f in fs)))
@@ -969,30 +966,46 @@ def pair_codes(pairs: pl.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
     return codes[last], pairs["score"].to_numpy()[order[last]]
 
 
+SCORE_BLOCK = 1 << 22  # pairs placed in the score matrix at once
+
+
 def _best_scores(pairs: pl.DataFrame, n: int) -> csr_matrix:
     """Return the pair scores as a symmetric n × n sparse matrix (row r: r's scored partners,
-    columns ascending; a pair scored twice keeps its last score)."""
-    return _symmetric(_upper_scores(pairs, n))
+    columns ascending; a pair scored twice keeps its last score).
 
-
-def _upper_scores(pairs: pl.DataFrame, n: int) -> csr_matrix:
-    """Return the upper triangle of :func:`_best_scores`, built by scipy's counting sort
-    straight from the pair columns: at 10,000 articles (4.7 million pairs) the whole matrix
-    this way grew 290 MiB where sorting pair codes grew 482."""
+    Written straight into the matrix's own arrays, SCORE_BLOCK pairs at a time: each row's
+    length is counted first, each block's entries go to the next free places of their rows,
+    and the rows are then sorted in place. Made as the upper triangle plus its transpose, the
+    two triangles and the sum were held at once: 2.3 GB at 100,000 articles (47 million
+    pairs), against 1.1 GB for the matrix itself."""
     i = pairs["i"].to_numpy()
     j = pairs["j"].to_numpy()
     s = pairs["score"].to_numpy()
-    upper = coo_matrix((s, (np.minimum(i, j), np.maximum(i, j))), shape=(n, n)).tocsr()
-    if upper.nnz != len(s):  # a pair scored twice (the conversion summed it): keep its last
+    nnz = 2 * len(i)
+    index = np.int32 if max(n, nnz) < np.iinfo(np.int32).max else np.int64  # as scipy picks
+    indptr = np.zeros(n + 1, dtype=index)
+    np.cumsum(np.bincount(i, minlength=n) + np.bincount(j, minlength=n), out=indptr[1:])
+    indices = np.empty(nnz, dtype=index)
+    data = np.empty(nnz, dtype=s.dtype)
+    free = indptr[:-1].astype(np.int64)  # each row's next free place
+    for start in range(0, len(i), SCORE_BLOCK):
+        part = slice(start, start + SCORE_BLOCK)
+        rows = np.concatenate([i[part], j[part]])
+        order = np.argsort(rows, kind="stable")
+        rows = rows[order]
+        first = np.searchsorted(rows, rows)  # where each row's entries start in the block
+        at = free[rows] + (np.arange(len(rows)) - first)
+        indices[at] = np.concatenate([j[part], i[part]])[order]
+        data[at] = np.concatenate([s[part], s[part]])[order]
+        free += np.bincount(rows, minlength=n)
+    best = csr_matrix((data, indices, indptr), shape=(n, n))
+    best.sort_indices()
+    if not best.has_canonical_format:  # a pair scored twice: keep its last score
         codes, scores = pair_codes(pairs, n)
         low, high = np.divmod(codes, max(n, 1))
         upper = coo_matrix((scores, (low, high)), shape=(n, n)).tocsr()
-    return upper
-
-
-def _symmetric(upper: csr_matrix) -> csr_matrix:
-    """Return ``upper`` plus its transpose (canonical: columns ascending in each row)."""
-    return (upper + upper.T.tocsr()).tocsr()
+        return (upper + upper.T.tocsr()).tocsr()
+    return best
 
 
 def _attach(

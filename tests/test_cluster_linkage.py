@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse import coo_matrix
 from scipy.spatial.distance import squareform
 
 from dedupe import cluster
@@ -290,3 +291,28 @@ def test_average_link_with_oversized_components_matches_the_plain_rule(
     assert len(ours) >= 3
     held = [g for g in ours if set(g) & set(range(31, 43))]  # the block of pairs scoring 1.0
     assert held == [list(range(31, 43))]  # one group, whether or not cuts were tried on it
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 22])
+def test_best_scores_in_blocks_is_the_upper_triangle_plus_its_transpose(monkeypatch, block) -> None:
+    # rows with no pair, rows with many, pairs either way round; placed one pair, 7 pairs (the
+    # last block short) or all at once: the same canonical matrix scipy's sum gives
+    monkeypatch.setattr(cluster, "SCORE_BLOCK", block)
+    n = 60
+    pairs = random_pairs(9, n, density=0.15).filter(pl.col("i") % 7 != 3)
+    i, j, s = pairs["i"].to_numpy(), pairs["j"].to_numpy(), pairs["score"].to_numpy()
+    upper = coo_matrix((s, (np.minimum(i, j), np.maximum(i, j))), shape=(n, n)).tocsr()
+    expected = (upper + upper.T.tocsr()).tocsr()
+    best = _best_scores(pairs, n)
+    assert best.has_canonical_format
+    assert best.indices.dtype == expected.indices.dtype == np.int32
+    assert np.array_equal(best.indptr, expected.indptr)
+    assert np.array_equal(best.indices, expected.indices)
+    assert np.array_equal(best.data, expected.data)
+    # a pair scored twice, in separate blocks: its last score
+    a, b, _ = pairs.row(0)
+    again = pl.concat(
+        [pairs, pl.DataFrame({"i": [b], "j": [a], "score": [0.5]}, schema=PAIR_SCHEMA)]
+    )
+    assert _best_scores(again, n)[a, b] == _best_scores(again, n)[b, a] == 0.5
+    assert _best_scores(again, n).nnz == best.nnz
