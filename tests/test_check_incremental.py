@@ -202,7 +202,9 @@ def _article(folder: Path, name: str, body: str, *, template: bool = True) -> No
 
 
 def _line(corpus: Corpus, document: str, text: str) -> dict:
-    rows = corpus.with_text(corpus.passages).filter((pl.col("document") == document) & (pl.col("text") == text))
+    rows = corpus.with_text(corpus.passages).filter(
+        (pl.col("document") == document) & (pl.col("text") == text)
+    )
     assert rows.height == 1, rows
     return rows.row(0, named=True)
 

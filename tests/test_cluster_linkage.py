@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
 from dedupe import cluster
@@ -316,3 +317,24 @@ def test_best_scores_in_blocks_is_the_upper_triangle_plus_its_transpose(monkeypa
     )
     assert _best_scores(again, n)[a, b] == _best_scores(again, n)[b, a] == 0.5
     assert _best_scores(again, n).nnz == best.nnz
+
+
+@pytest.mark.parametrize("block", [1, 5, 1 << 22])
+def test_components_joined_in_blocks_are_scipys_numbered_alike(monkeypatch, block) -> None:
+    # sparse random graphs (many components, rows in none) joined a pair, 5 pairs or all at
+    # once: scipy's labels, numbers included; restricted to flagged rows and to high scores,
+    # the components of those pairs alone
+    monkeypatch.setattr(cluster, "COMPONENT_BLOCK", block)
+    rng = np.random.default_rng(block)
+    for n, m in ((1, 0), (40, 25), (300, 240)):
+        i, j = rng.integers(0, n, m), rng.integers(0, n, m)
+        s = rng.uniform(0.25, 1.0, m)
+        among = rng.random(n) < 0.6
+        for kept in (np.ones(m, dtype=bool), among[i] & (s >= 0.6)):
+            graph = coo_matrix((np.ones(int(kept.sum())), (i[kept], j[kept])), shape=(n, n))
+            expected = connected_components(graph, directed=False)[1]
+            if kept.all():
+                got = cluster._components(n, i, j)
+            else:
+                got = cluster._components(n, i, j, among=among, s=s, cut=0.6)
+            assert np.array_equal(got, expected)
