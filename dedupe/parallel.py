@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 _PRELOAD: list[Callable[[], object]] = []  # read-only tables workers inherit (see preload)
@@ -66,17 +66,31 @@ def map_shared(
     processes by fork, never pickled, so they read the parent's pages. Where processes cannot
     be forked, below ``min_items``, or inside one of its own workers, it runs in this
     process."""
+    return list(imap_shared(fn, shared, items, workers, min_items))
+
+
+def imap_shared(
+    fn: Callable[[Any, Any], Any],
+    shared: Any,
+    items: list[Any],
+    workers: int | None,
+    min_items: int,
+) -> Iterator[Any]:
+    """Yield ``fn(shared, item)`` for each item in order, as :func:`map_shared` computes them,
+    each as soon as it and those before it are done: the caller can pack or drop each result
+    before the next arrive, rather than hold them all."""
     global _SHARED
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < min_items or os.name != "posix" or _SHARED is not None:
-        return [fn(shared, item) for item in items]
+        yield from (fn(shared, item) for item in items)
+        return
     import multiprocessing
 
     _SHARED = (fn, shared)
     _before_fork()
     try:
         with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
-            return pool.map(_call_shared, items, chunksize=max(1, len(items) // (workers * 8)))
+            yield from pool.imap(_call_shared, items, chunksize=max(1, len(items) // (workers * 8)))
     finally:
         _SHARED = None
 

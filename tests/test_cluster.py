@@ -655,10 +655,14 @@ def test_every_pair_score_is_the_one_pair_signals_explains(monkeypatch, tmp_path
     groups = units.frame["group"].to_list()
     assert len(set(groups)) <= cluster.ALL_PAIRS_DOCS  # every cross-document pair is scored
     frames = []
-    for block in (1, 3, 16):
+    # blocks of 1, 3 and 16 documents, their pairs packed 5 at a time, all together or one by
+    # one as they arrive
+    for block, packed in ((1, 5), (3, 1 << 20), (16, 1)):
         monkeypatch.setattr(cluster, "SPARSE_BLOCK", block)
+        monkeypatch.setattr(cluster, "PACKED_PAIRS", packed)
         frames.append(cluster.score_all(units, settings, workers=1))
     monkeypatch.setattr(cluster, "SPARSE_BLOCK", 3)
+    monkeypatch.setattr(cluster, "PACKED_PAIRS", 7)
     monkeypatch.setattr(cluster, "PARALLEL_MIN_PASSAGES", 2)  # blocks of 3 on two workers
     frames.append(cluster.score_all(units, settings, workers=2))
     assert all(frames[0].equals(f) for f in frames[1:])

@@ -67,3 +67,19 @@ def test_a_generator_of_items_is_read_as_workers_take_them_in_order():
     assert made == list(range(40))
     assert os.getpid() not in {pid for pid, _ in out}  # computed in the workers
     assert parallel.map_items(len, (s for s in ["ab", "c"]), 2, 3, count=2) == [2, 1]
+
+
+def _pid_and_sum(shared: int, item: int) -> tuple[int, int]:
+    return os.getpid(), shared + item
+
+
+@pytest.mark.skipif(os.name != "posix", reason="forked workers")
+def test_imap_shared_yields_each_result_in_order_from_the_workers():
+    results = parallel.imap_shared(_pid_and_sum, 100, list(range(30)), 2, 2)
+    first = next(results)  # one result taken before the rest are asked for
+    rest = list(results)
+    assert [v for _, v in [first, *rest]] == [100 + k for k in range(30)]
+    assert os.getpid() not in {pid for pid, _ in [first, *rest]}
+    # below the minimum, in this process
+    assert [v for pid, v in parallel.imap_shared(_pid_and_sum, 1, [1, 2], 2, 3)] == [2, 3]
+    assert parallel._SHARED is None  # nothing left for later pools
