@@ -148,3 +148,17 @@ def test_a_cached_entry_that_does_not_unpickle_is_computed_and_stored_again(seed
         (value,) = db.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
     assert value != b"\x80\x05broken"
     assert extract_facts(seeds, cache_dir=tmp_path) == expected
+
+
+def test_copies_sharing_a_cache_entry_each_get_their_facts(tmp_path):
+    # three copies of one article (one cache key) and another: computed and stored, then read
+    sentence = "قال الوزير سامي الخطيب يوم الاثنين 3 مارس 2025 إن 1200 شاحنة وصلت إلى المعبر."
+    texts = [(f"copy{k}.txt", sentence) for k in range(3)] + [
+        ("other.txt", "وفي خبر آخر. " + sentence)
+    ]
+    corpus = ingest_texts(texts, Settings(min_words=3))
+    plain = extract_facts(corpus)
+    for _ in range(2):
+        found = extract_facts(corpus, cache_dir=tmp_path)
+        assert found == plain
+        assert sorted({x.document for x in found.quantities}) == ["d1", "d2", "d3", "d4"]
