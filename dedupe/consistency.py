@@ -16,8 +16,10 @@ and a guess with little evidence is reported as `info`, not as an `error`.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -42,6 +44,7 @@ from dedupe.models import Corpus, Evidence, Finding, FindingValue, parse_publish
 from dedupe.parallel import map_shared
 from dedupe.text import ARABIC_LETTER, normalize, tokenize
 
+Starts = Mapping[tuple[str, int], int]  # (document, passage index) → the passage's start
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIN_NAME_SCORE = 0.6
 MAX_EVIDENCE = 3
@@ -56,7 +59,7 @@ class Context:
     paths: dict[str, str]
     published: dict[str, datetime | None]
     group: dict[str, str]  # document → its duplicate-group representative
-    passage_event: dict[tuple[str, int], set[str]]  # (document, passage start) → event ids
+    passage_event: Mapping[tuple[str, int], AbstractSet[str]]  # (document, passage start) → events
     facets: list[tuple[str, set[tuple[str, int]]]]  # (event id, {(document, passage start)})
     aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]]  # strongly aligned pairs
     # passage pair → its alignment score, for pairs aligned at least WEEKDAY_ONLY_ALIGNMENT
@@ -96,7 +99,7 @@ def build_context(
     paths = dict(zip(docs["id"], docs["path"], strict=True))
     published = {d: parse_published(p) for d, p in zip(docs["id"], docs["published"], strict=True)}
     group: dict[str, str] = {d: d for d in texts}
-    passage_event: dict[tuple[str, int], set[str]] = defaultdict(set)
+    passage_event: dict[tuple[str, int], frozenset[str]] = {}
     facets: list[tuple[str, set[tuple[str, int]]]] = []
     aligned: list[tuple[str | None, tuple[str, int], tuple[str, int]]] = []
     pair_score: PairScores | dict[frozenset[tuple[str, int]], float] = {}
@@ -107,11 +110,19 @@ def build_context(
                 f"clustering kept ({clustering.pairs_floor}): cluster with that threshold"
             )
         frame = clustering.passages
-        key = list(zip(frame["document"].to_list(), frame["start"].to_list(), strict=True))
-        group.update(zip(frame["document"].to_list(), frame["group"].to_list(), strict=True))
+        one: dict[str, str] = {}  # each document id one string, not one per passage
+        docs = [one.setdefault(d, d) for d in frame["document"].to_list()]
+        key = list(zip(docs, frame["start"].to_list(), strict=True))
+        group.update(zip(docs, frame["group"].to_list(), strict=True))
+        events_of: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
         for eid, rows in clustering.members.items():
             for r in rows:
-                passage_event[key[r]].add(eid)
+                events_of[key[r]].add(eid)
+        # the passages of one event (most are in one) share one set of its ids
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        for k, eids in events_of.items():
+            passage_event[k] = shared.setdefault(frozenset(eids), frozenset(eids))
+        del events_of
         for eid, event_facets in clustering.facets.items():
             for facet in event_facets:
                 facets.append((eid, {key[r] for r in facet}))
@@ -132,6 +143,36 @@ def build_context(
     return Context(texts, paths, published, group, passage_event, facets, aligned, pair_score)
 
 
+class PassageStarts(Mapping[tuple[str, int], int]):
+    """(document, passage index) → the passage's start: an array of starts per document, where
+    a dict of tuples held about 300 MB at 100,000 articles (1.5 million passages)."""
+
+    def __init__(self, passages: pl.DataFrame) -> None:
+        self._starts: dict[str, array[int]] = {}
+        rows = passages.select("document", "index", "start").sort("document", "index")
+        for doc, index, start in rows.iter_rows():
+            starts = self._starts.get(doc)
+            if starts is None:
+                starts = self._starts[doc] = array("q")
+            if index >= len(starts):
+                starts.extend([-1] * (index - len(starts) + 1))  # (indexes missing: no start)
+            starts[index] = start
+
+    def __getitem__(self, key: tuple[str, int]) -> int:
+        doc, index = key
+        starts = self._starts.get(doc)
+        if starts is None or not 0 <= index < len(starts) or starts[index] < 0:
+            raise KeyError(key)
+        return starts[index]
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        for doc, starts in self._starts.items():
+            yield from ((doc, index) for index, start in enumerate(starts) if start >= 0)
+
+    def __len__(self) -> int:
+        return sum(sum(1 for start in starts if start >= 0) for starts in self._starts.values())
+
+
 def find_inconsistencies(
     corpus: Corpus,
     clustering: Clustering | None,
@@ -145,10 +186,7 @@ def find_inconsistencies(
     ``align_threshold``. From PARALLEL_MIN_FACTS facts, the checks run in ``workers``
     processes (default one per core); the findings are the same."""
     ctx = build_context(corpus, clustering, align_threshold)
-    passage_start = {
-        (doc, index): start
-        for doc, index, start in corpus.passages.select("document", "index", "start").iter_rows()
-    }
+    passage_start = PassageStarts(corpus.passages)
     # the three checks are independent: on two cores when there are enough facts to pay for it
     many = len(facts.names) + len(facts.dates) + len(facts.quantities) >= PARALLEL_MIN_FACTS
     found = map_shared(
@@ -167,7 +205,7 @@ CHECKS = ("names", "numbers", "dates")  # the longest first, so two workers shar
 PARALLEL_MIN_FACTS = 20_000  # below this, forking costs more than the checks
 
 
-def _one_check(shared: tuple[Facts, Context, dict], check: str) -> list[Finding]:
+def _one_check(shared: tuple[Facts, Context, Starts], check: str) -> list[Finding]:
     """Return the findings of one check (a name in CHECKS)."""
     facts, ctx, passage_start = shared
     if check == "names":
@@ -237,7 +275,7 @@ def _severity(confidence: float, strong: bool) -> str:
     return "info"
 
 
-def _event_of(ctx: Context, items: Iterable[Located], passage_start: dict) -> str | None:
+def _event_of(ctx: Context, items: Iterable[Located], passage_start: Starts) -> str | None:
     votes: dict[str, int] = defaultdict(int)
     for it in items:
         key = (it.document, passage_start.get((it.document, it.passage), -1))
@@ -257,7 +295,9 @@ def _surname(m: NameMention) -> tuple[str, int, int]:
 
 
 def name_variants(
-    names: Sequence[Located[NameMention]], ctx: Context, passage_start: dict
+    names: Sequence[Located[NameMention]],
+    ctx: Context,
+    passage_start: Starts,
 ) -> list[Finding]:
     """Return one finding per person whose surname is spelled in two or more ways."""
     by_surname = _by_surname(names)
@@ -352,7 +392,11 @@ class _Person:
     arabic: bool
 
 
-def _person(items: Sequence[Located[NameMention]], ctx: Context, passage_start: dict) -> _Person:
+def _person(
+    items: Sequence[Located[NameMention]],
+    ctx: Context,
+    passage_start: Starts,
+) -> _Person:
     forms: dict[tuple[tuple[str, ...], str], NameMention] = {}
     for it in items[:PERSON_FORMS]:
         forms.setdefault((it.fact.tokens, it.fact.role), it.fact)
@@ -368,7 +412,9 @@ def _person(items: Sequence[Located[NameMention]], ctx: Context, passage_start: 
 
 
 def surname_pairs(
-    names: Sequence[Located[NameMention]], ctx: Context, passage_start: dict
+    names: Sequence[Located[NameMention]],
+    ctx: Context,
+    passage_start: Starts,
 ) -> list[tuple[str, str]]:
     """Return the surname pairs that :func:`name_variants` compares in full (sorted), so their
     number can be checked: it must grow with the people who could be one, not with the square
@@ -382,7 +428,7 @@ def _surname_candidates(
     by_surname: dict[str, list[Located[NameMention]]],
     people: dict[str, _Person],
     ctx: Context,
-    passage_start: dict,
+    passage_start: Starts,
 ) -> list[tuple[str, str]]:
     """Return the surname pairs worth comparing, sorted: those with the same transliteration
     skeleton anywhere in the corpus, and those used in one document or in one aligned facet
@@ -499,7 +545,9 @@ def _similar_firsts(a: Iterable[str], b: Iterable[str]) -> bool:
 
 
 def _first_name_variants(
-    by_surname: dict[str, list[Located[NameMention]]], ctx: Context, passage_start: dict
+    by_surname: dict[str, list[Located[NameMention]]],
+    ctx: Context,
+    passage_start: Starts,
 ) -> list[Finding]:
     """Return findings for one person whose surname agrees but whose first name is written in
     two ways (والتر / فالتر رايتر); two people who share a surname have first names that
@@ -587,7 +635,7 @@ def _most_common(values: Sequence[str]) -> str:
 def _facet_pairs(
     items: Sequence[Located],
     ctx: Context,
-    passage_start: dict,
+    passage_start: Starts,
     keys: Callable[[Located], Iterable[Hashable]],
     *,
     direct: bool = False,
@@ -730,7 +778,9 @@ def _tense(d: DateMention, published: datetime | None) -> str:
 
 
 def date_conflicts(
-    dates: Sequence[Located[DateMention]], ctx: Context, passage_start: dict
+    dates: Sequence[Located[DateMention]],
+    ctx: Context,
+    passage_start: Starts,
 ) -> list[Finding]:
     """Return date conflicts: between aligned reports of one action, and within one mention
     (a weekday that contradicts its own date)."""
@@ -926,7 +976,9 @@ _FUNCTION_WORDS = {
 
 
 def number_conflicts(
-    quantities: Sequence[Located[Quantity]], ctx: Context, passage_start: dict
+    quantities: Sequence[Located[Quantity]],
+    ctx: Context,
+    passage_start: Starts,
 ) -> list[Finding]:
     """Return different figures for the same counted thing in aligned reports."""
     findings: list[Finding] = []

@@ -238,3 +238,21 @@ def test_the_checks_find_the_same_on_two_processes(report, monkeypatch, tmp_path
     two = consistency.find_inconsistencies(corpus, clustering, facts, workers=2)
     assert {f.kind for f in one} == {"name_variant", "date_conflict", "number_conflict"}
     assert one == two == report.findings
+
+
+def test_passage_starts_read_like_the_dict_of_every_passage(report):
+    import polars as pl
+
+    from dedupe.consistency import PassageStarts
+
+    passages = report.corpus.passages
+    plain = {(d, i): s for d, i, s in passages.select("document", "index", "start").iter_rows()}
+    starts = PassageStarts(passages.sample(fraction=1.0, shuffle=True, seed=5))
+    assert dict(starts) == plain and len(starts) == len(plain) >= 10
+    assert all(starts.get(key, -1) == start for key, start in plain.items())
+    doc = passages["document"][0]
+    assert starts.get((doc, 10_000), -1) == -1 and starts.get(("no such", 0)) is None
+    # a document whose passage 1 is missing: no start for it, the others as they are
+    gap = pl.DataFrame({"document": ["x", "x"], "index": [2, 0], "start": [40, 0]})
+    holed = PassageStarts(gap)
+    assert dict(holed) == {("x", 0): 0, ("x", 2): 40} and ("x", 1) not in holed
