@@ -1229,7 +1229,9 @@ def _components(
         if s is not None:
             chosen &= s[part] >= cut
         a, b = a[chosen], b[chosen]
-        graph = csr_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+        # (bool: the many pairs between two components so far add up to True; int8 ones wrap
+        # round to an explicit 0 every 256, an edge only by csgraph's rule for stored zeros)
+        graph = csr_matrix((np.ones(len(a), dtype=bool), (a, b)), shape=(n, n))
         # scipy numbers the components by their first node: the first row's component, as the
         # nodes are the components so far, numbered the same way
         labels = connected_components(graph, directed=False)[1][labels]

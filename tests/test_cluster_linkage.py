@@ -338,3 +338,13 @@ def test_components_joined_in_blocks_are_scipys_numbered_alike(monkeypatch, bloc
             else:
                 got = cluster._components(n, i, j, among=among, s=s, cut=0.6)
             assert np.array_equal(got, expected)
+
+
+def test_components_hold_through_hundreds_of_pairs_between_the_same_two(monkeypatch) -> None:
+    # once rows 0-299 are one component, the next block's 256 pairs between it and row 300
+    # are 256 copies of one edge between two nodes: they join them
+    monkeypatch.setattr(cluster, "COMPONENT_BLOCK", 299)
+    i = np.concatenate([np.arange(299), np.arange(256)])
+    j = np.concatenate([np.arange(1, 300), np.full(256, 300)])
+    labels = cluster._components(302, i, j)
+    assert labels.tolist() == [0] * 301 + [1]
