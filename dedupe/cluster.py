@@ -983,7 +983,7 @@ def pair_codes(pairs: pl.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
     return codes[last], pairs["score"].to_numpy()[order[last]]
 
 
-SCORE_BLOCK = 1 << 22  # pairs placed in the score matrix at once
+SCORE_BLOCK = 1 << 20  # pairs placed in the score matrix at once (their indexes: 80 MB)
 
 
 def _best_scores(pairs: pl.DataFrame, n: int) -> csr_matrix:
@@ -1203,7 +1203,7 @@ def _parts(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray, threshold: float
     return np.unique(key, return_inverse=True)[1].reshape(-1).astype(labels.dtype)
 
 
-COMPONENT_BLOCK = 1 << 22  # pairs joined into the components at once
+COMPONENT_BLOCK = 1 << 20  # pairs joined into the components at once
 
 
 def _components(
