@@ -176,3 +176,24 @@ def test_the_key_covers_the_code_and_the_folder_as_named(folder, settings, monke
     assert runcache.fingerprint(relative, settings) != key
     monkeypatch.setattr(runcache, "_source_digest", lambda: "edited source")
     assert runcache.fingerprint(folder, settings) != key
+
+
+def test_an_entry_whose_passages_still_carry_their_text_runs_again(
+    folder, settings, monkeypatch, tmp_path
+):
+    # entries written before passages stopped storing their text (their frame had a text
+    # column): a miss, run again and rewritten, never a report built on the old frame
+    import polars as pl
+
+    first = pipeline.run(folder, settings)
+    runs = tmp_path / "cache" / "runs"
+    (entry,) = [p for p in runs.iterdir() if not p.name.startswith(".")]
+    passages = pl.read_parquet(entry / "passages.parquet")
+    assert "text" not in passages.columns
+    passages.with_columns(text=pl.lit("old")).write_parquet(entry / "passages.parquet")
+    ingests = Ingests(monkeypatch)
+    again = pipeline.run(folder, settings)
+    assert ingests.calls == 1
+    assert render_json(again) == render_json(first)
+    pipeline.run(folder, settings)
+    assert ingests.calls == 1, "the rewritten entry is used"
