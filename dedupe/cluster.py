@@ -1225,10 +1225,11 @@ def _components(
     for start in range(0, len(i), COMPONENT_BLOCK):
         part = slice(start, start + COMPONENT_BLOCK)
         a, b = labels[i[part]], labels[j[part]]
-        chosen = np.ones(len(a), dtype=bool) if among is None else among[i[part]]
-        if s is not None:
-            chosen &= s[part] >= cut
-        a, b = a[chosen], b[chosen]
+        if among is not None or s is not None:  # (unfiltered: the pairs as they are)
+            chosen = np.ones(len(a), dtype=bool) if among is None else among[i[part]]
+            if s is not None:
+                chosen &= s[part] >= cut
+            a, b = a[chosen], b[chosen]
         # (bool: the many pairs between two components so far add up to True; int8 ones wrap
         # round to an explicit 0 every 256, an edge only by csgraph's rule for stored zeros)
         graph = csr_matrix((np.ones(len(a), dtype=bool), (a, b)), shape=(n, n))
