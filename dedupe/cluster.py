@@ -473,10 +473,12 @@ def score_all(
     if units.frame.height < PARALLEL_MIN_PASSAGES:
         workers = 1  # below this, worker processes cost more than they save
     # each block's pairs are packed with those of the blocks before them as they arrive, into
-    # parts of PACKED_PAIRS or more; then the columns are joined one at a time, each part let
-    # go once copied (the frame is built on the arrays without a copy). A block's arrays are
-    # small (tens of kilobytes), so once freed they stayed in the heap: all of them and the
-    # joined columns were held at once, 1.9 GB above the units at 100,000 articles
+    # parts of PACKED_PAIRS or more; then the parts are copied into the frame's columns one
+    # after another, each let go once copied (the frame is built on the arrays without a
+    # copy, and a column's pages are only taken as it is written). A block's arrays are small
+    # (tens of kilobytes), so once freed they stayed in the heap: all of them and the joined
+    # columns were held at once, 1.9 GB above the units at 100,000 articles; joined a column
+    # at a time, every part and the largest column (0.4 GB) were
     packed: list[tuple[np.ndarray, ...]] = []
     pending: list[tuple[np.ndarray, ...]] = []
     waiting = 0
@@ -490,15 +492,19 @@ def score_all(
     if pending:
         packed.append(tuple(np.concatenate(c) for c in zip(*pending, strict=True)))
         pending.clear()
-    if not sum(len(p[0]) for p in packed):
+    total = sum(len(p[0]) for p in packed)
+    if not total:
         return score_all_empty()
-    parts = [list(column) for column in zip(*packed, strict=True)]
-    del packed
-    columns = {}
-    for name, column in zip(PAIR_SCHEMA, parts, strict=True):
-        columns[name] = np.concatenate(column)
-        column.clear()
-    return pl.DataFrame(columns, schema=PAIR_SCHEMA)
+    columns = [np.empty(total, dtype=c.dtype) for c in packed[0]]
+    start = 0
+    packed.reverse()  # (popped from the end, first part first)
+    while packed:
+        part = packed.pop()
+        for column, values in zip(columns, part, strict=True):
+            column[start : start + len(values)] = values
+        start += len(part[0])
+        del part
+    return pl.DataFrame(dict(zip(PAIR_SCHEMA, columns, strict=True)), schema=PAIR_SCHEMA)
 
 
 PACKED_PAIRS = 1 << 20  # scored pairs packed together as they arrive (12 MiB of columns)
@@ -986,50 +992,84 @@ def pair_codes(pairs: pl.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
 SCORE_BLOCK = 1 << 20  # pairs placed in the score matrix at once (their indexes: 80 MB)
 
 
-def _best_scores(pairs: pl.DataFrame, n: int) -> csr_matrix:
-    """Return the pair scores as a symmetric n × n sparse matrix (row r: r's scored partners,
-    columns ascending; a pair scored twice keeps its last score).
+@dataclass(frozen=True, slots=True)
+class PairScores:
+    """The scores of the scored pairs of n rows, looked up by row sets (unscored pairs: 0).
+
+    Each pair is held once, in ``upper`` (row r: its partners above r, columns ascending), and
+    the symmetric matrix is made only for the rows asked for: held whole, its two triangles
+    took 1.1 GB at 100,000 articles (47 million pairs)."""
+
+    upper: csr_matrix  # (n, n), strictly upper triangular, canonical
+
+    @property
+    def n(self) -> int:
+        return self.upper.shape[0]
+
+    def between(self, rows: Sequence[int], cols: Sequence[int]) -> csr_matrix:
+        """Return the scores of ``rows`` × ``cols`` (a row and a column may be the same row:
+        0), columns ascending within a row when ``cols`` is."""
+        u = self.upper
+        return (u[rows][:, cols] + u[cols][:, rows].T).tocsr()
+
+    def grouped(self, member: csr_matrix) -> csr_matrix:
+        """Return member @ S @ member.T for the symmetric score matrix S (member: k × n)."""
+        half = member @ self.upper @ member.T
+        return (half + half.T).tocsr()
+
+
+def _best_scores(pairs: pl.DataFrame, n: int) -> PairScores:
+    """Return the pair scores of ``pairs`` (i, j, score over n rows; a pair scored twice, either
+    way round, keeps its last score).
 
     Written straight into the matrix's own arrays, SCORE_BLOCK pairs at a time: each row's
     length is counted first, each block's entries go to the next free places of their rows,
-    and the rows are then sorted in place. Made as the upper triangle plus its transpose, the
-    two triangles and the sum were held at once: 2.3 GB at 100,000 articles (47 million
-    pairs), against 1.1 GB for the matrix itself."""
+    and the rows are then sorted in place. Made with scipy from the pairs, the matrix and its
+    copies were held at once."""
     i = pairs["i"].to_numpy()
     j = pairs["j"].to_numpy()
     s = pairs["score"].to_numpy()
-    nnz = 2 * len(i)
-    index = np.int32 if max(n, nnz) < np.iinfo(np.int32).max else np.int64  # as scipy picks
+    index = np.int32 if max(n, len(i)) < np.iinfo(np.int32).max else np.int64  # as scipy picks
     indptr = np.zeros(n + 1, dtype=index)
-    np.cumsum(np.bincount(i, minlength=n) + np.bincount(j, minlength=n), out=indptr[1:])
-    indices = np.empty(nnz, dtype=index)
-    data = np.empty(nnz, dtype=s.dtype)
+    counts = np.zeros(n, dtype=np.int64)
+    for start in range(0, len(i), SCORE_BLOCK):
+        part = slice(start, start + SCORE_BLOCK)
+        counts += np.bincount(np.minimum(i[part], j[part]), minlength=n)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.empty(len(i), dtype=index)
+    data = np.empty(len(i), dtype=s.dtype)
     free = indptr[:-1].astype(np.int64)  # each row's next free place
     for start in range(0, len(i), SCORE_BLOCK):
         part = slice(start, start + SCORE_BLOCK)
-        rows = np.concatenate([i[part], j[part]])
-        order = np.argsort(rows, kind="stable")
-        rows = rows[order]
-        first = np.searchsorted(rows, rows)  # where each row's entries start in the block
-        at = free[rows] + (np.arange(len(rows)) - first)
-        indices[at] = np.concatenate([j[part], i[part]])[order]
-        data[at] = np.concatenate([s[part], s[part]])[order]
-        free += np.bincount(rows, minlength=n)
-    best = csr_matrix((data, indices, indptr), shape=(n, n))
-    best.sort_indices()
-    if not best.has_canonical_format:  # a pair scored twice: keep its last score
+        at = _placed(np.minimum(i[part], j[part]), free)
+        indices[at] = np.maximum(i[part], j[part])
+        data[at] = s[part]
+    upper = csr_matrix((data, indices, indptr), shape=(n, n))
+    upper.sort_indices()
+    if not upper.has_canonical_format:  # a pair scored twice: keep its last score
         codes, scores = pair_codes(pairs, n)
         low, high = np.divmod(codes, max(n, 1))
         upper = coo_matrix((scores, (low, high)), shape=(n, n)).tocsr()
-        return (upper + upper.T.tocsr()).tocsr()
-    return best
+    return PairScores(upper)
+
+
+def _placed(keys: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Return where each of one block's ``keys`` goes in an array grouped by key: its key's
+    next free places, in the block's order within a key (``free``: each key's next free place,
+    moved on past the block). Placing blocks one after another is a stable counting sort."""
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    at = np.empty(len(keys), dtype=np.int64)
+    at[order] = free[ranked] + (np.arange(len(keys)) - np.searchsorted(ranked, ranked))
+    free += np.bincount(keys, minlength=len(free))
+    return at
 
 
 def _attach(
     aligned: list[int],
     groups: list[str],
     rows_of_group: dict[str, list[int]],
-    best: csr_matrix,
+    best: PairScores,
     threshold: float,
     *,
     support: int = 1,
@@ -1050,7 +1090,7 @@ def _attach(
         candidates = [r for r in rows_of_group[g] if r not in members]
         if not others.size or not candidates:
             continue
-        totals = np.asarray(best[candidates][:, others].sum(axis=1)).ravel()
+        totals = np.asarray(best.between(candidates, others).sum(axis=1)).ravel()
         means = totals / max(others.size, support)
         members.update(r for r, m in zip(candidates, means, strict=True) if m >= threshold)
     return sorted(members)
@@ -1113,7 +1153,7 @@ def _row_dots(vectors: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _join_events(
     events: list[list[list[int]]],
     groups: list[str],
-    best: csr_matrix,
+    best: PairScores,
     threshold: float,
 ) -> list[list[list[int]]]:
     """Return ``events`` (each a list of facets) with the events that share a document joined:
@@ -1133,7 +1173,7 @@ def _join_events(
     indptr = np.cumsum([0, *(len(r) for r in rows)])
     flat = np.fromiter((r for rs in rows for r in rs), dtype=np.int64, count=int(indptr[-1]))
     ones = np.ones(flat.size, dtype=np.float64)
-    member = csr_matrix((ones, flat, indptr), shape=(k, best.shape[0]))
+    member = csr_matrix((ones, flat, indptr), shape=(k, best.n))
     docs = np.fromiter((names[groups[r]] for r in flat), dtype=np.int64, count=flat.size)
     per_doc = csr_matrix((ones, docs, indptr), shape=(k, len(names)))  # rows per document
     same_doc = (per_doc @ per_doc.T).tocoo()  # pairs of rows in one document, per event pair
@@ -1143,7 +1183,7 @@ def _join_events(
         return events
     sizes = np.diff(indptr).astype(np.float64)
     across = sizes[x] * sizes[y] - inside  # the pairs whose passages are in different documents
-    totals = np.asarray((member @ best @ member.T)[x, y]).ravel()
+    totals = np.asarray(best.grouped(member)[x, y]).ravel()
     mean = np.divide(totals, across, out=np.zeros_like(totals), where=across > 0)
     similar = pl.DataFrame({"i": x, "j": y, "score": mean})
     joined = _average_link(k, similar.filter(pl.col("score") > 0), threshold)
@@ -1254,23 +1294,42 @@ def _link_parts(
     inside it, parts in ascending number; a part still larger than MAX_COMPONENT is one group
     as it is (its pairs held together at the highest cut).
 
-    Only the order of the pairs by part is made (one sort); each part's pairs are gathered
-    from it when their turn comes, so no sorted copy of all the pairs is held."""
-    pair_part = parts[i]
-    pair_part[pair_part != parts[j]] = -1  # across parts: not linked
-    order = np.argsort(pair_part, kind="stable")  # each part's pairs together, in their order
-    pair_part = pair_part[order]
+    The pairs' indexes are placed by part LINK_BLOCK pairs at a time (a counting sort, int32
+    below 2**31 pairs), and each part's pairs are gathered from them when their turn comes:
+    argsort's int64 order and a sorted copy of the part numbers held 0.8 GB at 100,000
+    articles (47 million pairs), against 0.2 GB for this order."""
+    n_parts = int(parts.max()) + 1 if len(parts) else 0
+    counts = np.zeros(n_parts, dtype=np.int64)
+    for start in range(0, len(i), LINK_BLOCK):
+        counts += np.bincount(_pair_parts(parts, i, j, start)[0], minlength=n_parts)
+    bounds = np.concatenate([[0], np.cumsum(counts)])  # part k's pairs: bounds[k]:bounds[k + 1]
+    free = bounds[:-1].copy()  # each part's next free place
+    order = np.empty(int(counts.sum()), dtype=np.int32 if len(i) < 2**31 else np.int64)
+    for start in range(0, len(i), LINK_BLOCK):
+        keys, inside = _pair_parts(parts, i, j, start)
+        order[_placed(keys, free)] = inside
     clusters: list[list[int]] = []
     local = np.full(len(parts), -1)
-    bounds = np.flatnonzero(np.diff(pair_part)) + 1
-    for first, last in zip([0, *bounds.tolist()], [*bounds.tolist(), len(order)], strict=True):
-        if first == last or pair_part[first] < 0:
-            continue
-        at = order[first:last]
+    for part in np.flatnonzero(counts).tolist():
+        at = order[bounds[part] : bounds[part + 1]]
         pi, pj, ps = i[at], j[at], s[at]
         rows = np.unique(np.concatenate([pi, pj]))
         clusters.extend(_link_part(rows, pi, pj, ps, threshold, local))
     return clusters
+
+
+LINK_BLOCK = 1 << 20  # pairs placed by part at once
+
+
+def _pair_parts(
+    parts: np.ndarray, i: np.ndarray, j: np.ndarray, start: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the part of each pair of the LINK_BLOCK from ``start`` that lies inside one part,
+    and the indexes of those pairs."""
+    block = slice(start, start + LINK_BLOCK)
+    a, b = parts[i[block]], parts[j[block]]
+    inside = np.flatnonzero(a == b)
+    return a[inside], (inside + start).astype(np.int32 if len(i) < 2**31 else np.int64)
 
 
 def _link_part(
@@ -1303,19 +1362,19 @@ def _link_part(
     return out
 
 
-def _within(rows: list[int], best: csr_matrix) -> dict[int, float]:
+def _within(rows: list[int], best: PairScores) -> dict[int, float]:
     """Return each row's summed score against the other rows (pairs inside the group)."""
-    totals = np.asarray(best[rows][:, rows].sum(axis=1)).ravel()
+    totals = np.asarray(best.between(rows, rows).sum(axis=1)).ravel()
     return dict(zip(rows, totals.tolist(), strict=True))
 
 
-def _cohesion(rows: list[int], best: csr_matrix) -> float:
+def _cohesion(rows: list[int], best: PairScores) -> float:
     """Return the mean score of the scored pairs inside ``rows``."""
-    inside = triu(best[rows][:, rows], k=1)
+    inside = triu(best.between(rows, rows), k=1)
     return float(inside.data.mean()) if inside.nnz else 0.0
 
 
-def _label(rows: list[int], best: csr_matrix, texts: Mapping[str, str], frame: pl.DataFrame) -> str:
+def _label(rows: list[int], best: PairScores, texts: Mapping[str, str], frame: pl.DataFrame) -> str:
     """Return the opening of the passage of ``rows`` that scores highest against the others
     (``frame``: the units' rows, their text is the document's from start to end)."""
     totals = _within(rows, best)

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
@@ -61,7 +61,7 @@ def test_best_scores_within_cohesion_and_attach_match_plain_sums() -> None:
     pairs = random_pairs(7, n, density=0.3)
     score = {frozenset((a, b)): v for a, b, v in pairs.iter_rows()}
     best = _best_scores(pairs, n)
-    assert best.nnz == 2 * len(score)
+    assert best.upper.nnz == len(score)
     rows = [3, 17, 5, 29, 11, 0]
     within = _within(rows, best)
     for r in rows:
@@ -105,8 +105,19 @@ def test_best_scores_is_the_symmetric_score_matrix_and_a_pair_scored_twice_keeps
     for a, b, v in pairs.iter_rows():
         dense[a, b] = dense[b, a] = v
     best = _best_scores(pairs, n)
-    assert best.has_sorted_indices and best.nnz == 2 * pairs.height
-    assert np.array_equal(best.toarray(), dense)
+    every = list(range(n))
+    assert best.upper.has_canonical_format and best.upper.nnz == pairs.height
+    assert np.array_equal(best.between(every, every).toarray(), dense)
+    # any rows by any columns, a row among both: the dense scores, columns ascending
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        rows = rng.choice(n, 9, replace=False).tolist()
+        cols = sorted(rng.choice(n, 12, replace=False).tolist())
+        got = best.between(rows, cols)
+        assert got.has_sorted_indices
+        assert np.array_equal(got.toarray(), dense[rows][:, cols])
+    member = csr_matrix(rng.integers(0, 2, (4, n)).astype(np.float64))
+    assert np.allclose(best.grouped(member).toarray(), member @ dense @ member.T)
     # the first pair again, either way round, with a new score: the new one counts
     a, b, _ = pairs.row(0)
     again = pl.concat(
@@ -114,9 +125,9 @@ def test_best_scores_is_the_symmetric_score_matrix_and_a_pair_scored_twice_keeps
     )
     dense[a, b] = dense[b, a] = 0.3125
     best = _best_scores(again, n)
-    assert best.has_sorted_indices and best.nnz == 2 * pairs.height
-    assert np.array_equal(best.toarray(), dense)
-    assert _best_scores(pairs.clear(), n).nnz == 0
+    assert best.upper.has_canonical_format and best.upper.nnz == pairs.height
+    assert np.array_equal(best.between(every, every).toarray(), dense)
+    assert _best_scores(pairs.clear(), n).upper.nnz == 0
 
 
 def test_row_dots_in_blocks_are_the_dot_products_of_the_pairs(monkeypatch) -> None:
@@ -265,14 +276,18 @@ def plain_average_link(
     return out
 
 
-@pytest.mark.parametrize(("seed", "limit"), [(1, 6), (2, 9), (3, 14), (4, 1000)])
+@pytest.mark.parametrize(
+    ("seed", "limit", "block"), [(1, 6, 1 << 20), (2, 9, 1), (3, 14, 7), (4, 1000, 1 << 20)]
+)
 def test_average_link_with_oversized_components_matches_the_plain_rule(
-    monkeypatch, seed: int, limit: int
+    monkeypatch, seed: int, limit: int, block: int
 ) -> None:
     # blocks of rows, each its own component (some larger than the limit, one of them held
     # together by pairs scoring 1.0 so no cut can split it), unlinked rows between them, and
-    # pairs scored twice: the groups and their order as the plain rule gives them
+    # pairs scored twice: the groups and their order as the plain rule gives them, the pairs
+    # placed by part one at a time, 7 at a time or all at once
     monkeypatch.setattr(cluster, "MAX_COMPONENT", limit)
+    monkeypatch.setattr(cluster, "LINK_BLOCK", block)
     rng = np.random.default_rng(seed)
     frames, start = [], 0
     for size, density, low in ((5, 0.6, 0.3), (20, 0.35, 0.25), (12, 0.9, 1.0), (30, 0.25, 0.4)):
@@ -295,16 +310,15 @@ def test_average_link_with_oversized_components_matches_the_plain_rule(
 
 
 @pytest.mark.parametrize("block", [1, 7, 1 << 22])
-def test_best_scores_in_blocks_is_the_upper_triangle_plus_its_transpose(monkeypatch, block) -> None:
+def test_best_scores_in_blocks_is_the_upper_triangle(monkeypatch, block) -> None:
     # rows with no pair, rows with many, pairs either way round; placed one pair, 7 pairs (the
-    # last block short) or all at once: the same canonical matrix scipy's sum gives
+    # last block short) or all at once: the same canonical matrix scipy gives
     monkeypatch.setattr(cluster, "SCORE_BLOCK", block)
     n = 60
     pairs = random_pairs(9, n, density=0.15).filter(pl.col("i") % 7 != 3)
     i, j, s = pairs["i"].to_numpy(), pairs["j"].to_numpy(), pairs["score"].to_numpy()
-    upper = coo_matrix((s, (np.minimum(i, j), np.maximum(i, j))), shape=(n, n)).tocsr()
-    expected = (upper + upper.T.tocsr()).tocsr()
-    best = _best_scores(pairs, n)
+    expected = coo_matrix((s, (np.minimum(i, j), np.maximum(i, j))), shape=(n, n)).tocsr()
+    best = _best_scores(pairs, n).upper
     assert best.has_canonical_format
     assert best.indices.dtype == expected.indices.dtype == np.int32
     assert np.array_equal(best.indptr, expected.indptr)
@@ -315,8 +329,9 @@ def test_best_scores_in_blocks_is_the_upper_triangle_plus_its_transpose(monkeypa
     again = pl.concat(
         [pairs, pl.DataFrame({"i": [b], "j": [a], "score": [0.5]}, schema=PAIR_SCHEMA)]
     )
-    assert _best_scores(again, n)[a, b] == _best_scores(again, n)[b, a] == 0.5
-    assert _best_scores(again, n).nnz == best.nnz
+    scores = _best_scores(again, n)
+    assert scores.between([a], [b])[0, 0] == scores.between([b], [a])[0, 0] == 0.5
+    assert scores.upper.nnz == best.nnz
 
 
 @pytest.mark.parametrize("block", [1, 5, 1 << 22])
