@@ -196,24 +196,31 @@ def _lexical(
     for words, part_data, part_indices, part_indptr, part_rare, part_rare_ptr in map_items(
         _lexical_part, jobs, workers, 2, count=len(bounds)
     ):
+        # (int32: the matrices' own index type; the parts' int64 indexes, renumbered and
+        # joined, held 1.3 GB above the units at 100,000 articles)
         renumber = np.fromiter(
-            (columns.setdefault(w, len(columns)) for w in words), dtype=np.int64, count=len(words)
+            (columns.setdefault(w, len(columns)) for w in words), dtype=np.int32, count=len(words)
         )
         data.append(part_data)
         indices.append(renumber[part_indices])
         indptr.append(part_indptr[1:] + indptr[-1][-1])
         rare.append(renumber[part_rare])
         rare_ptr.append(part_rare_ptr[1:] + rare_ptr[-1][-1])
+        del part_indices, part_rare
     shape = (len(texts), max(1, len(columns)))
-    matrix = csr_matrix(
-        (np.concatenate(data), np.concatenate(indices), np.concatenate(indptr)), shape
-    )
-    rare_columns = np.concatenate(rare)
+    matrix = csr_matrix((_joined(data), _joined(indices), _joined(indptr)), shape)
+    rare_columns = _joined(rare)
     anchors = csr_matrix(
-        (np.ones(len(rare_columns), dtype=np.float32), rare_columns, np.concatenate(rare_ptr)),
-        shape,
+        (np.ones(len(rare_columns), dtype=np.float32), rare_columns, _joined(rare_ptr)), shape
     )
     return matrix, anchors, list(columns)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """Return ``parts`` joined into one array, and empty the list (its parts let go)."""
+    out = np.concatenate(parts)
+    parts.clear()
+    return out
 
 
 PARALLEL_MIN_PASSAGES = 4000  # below this, worker processes cost more than they save
