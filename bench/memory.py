@@ -26,10 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this tree's dedupe
 
-from dedupe import cluster, pipeline  # noqa: E402
+from dedupe import cluster, consistency, pipeline  # noqa: E402
 from dedupe import report as render  # noqa: E402
 from dedupe.cli import map_large_blocks  # noqa: E402
-from dedupe.consistency import find_inconsistencies  # noqa: E402
 from dedupe.facts import extract_facts  # noqa: E402
 from dedupe.files import atomic_write_text  # noqa: E402
 from dedupe.ingest import ingest  # noqa: E402
@@ -85,19 +84,24 @@ def _marked(marks: Marks, stage: str, fn):  # type: ignore[no-untyped-def]
     return wrapper
 
 
-# the steps of cluster_events that --steps marks (each call of them ends a row)
-EVENT_STEPS = (
-    "_document_partners",
-    "score_all",
-    "_parts",
-    "_link_parts",
-    "_best_scores",
-    "_merge_facets",
-    "_join_events",
-    "_place_across_scripts",
-    "_folded_into",
-    "_continue_discourse",
-)
+# the steps that --steps marks (each call of them ends a row): of cluster_events, then of
+# find_inconsistencies (its lookup tables, then the checks, run in worker processes)
+STEPS = {
+    cluster: (
+        "_document_partners",
+        "score_all",
+        "_parts",
+        "_link_parts",
+        "_best_scores",
+        "_merge_facets",
+        "_join_events",
+        "_place_across_scripts",
+        "_folded_into",
+        "_continue_discourse",
+    ),
+    consistency: ("build_context", "PassageStarts", "map_shared"),
+}
+STAGE_OF = {cluster: "events", consistency: "consistency"}
 
 
 def main() -> None:
@@ -119,8 +123,10 @@ def main() -> None:
     print(f"{args.folder}, model {settings.model}, cache {args.cache_dir or 'none'}\n")
     print("| stage | seconds | live MiB | peak MiB |\n|---|---:|---:|---:|")
     marks = Marks()
-    for step in EVENT_STEPS if args.steps else ():  # (a missing name fails here, not after ingest)
-        setattr(cluster, step, _marked(marks, f"  events: {step}", getattr(cluster, step)))
+    for module, steps in STEPS.items() if args.steps else ():  # (a missing name fails here)
+        for step in steps:
+            label = f"  {STAGE_OF[module]}: {step}"
+            setattr(module, step, _marked(marks, label, getattr(module, step)))
     marks("imports")
     corpus = ingest(args.folder, settings, exclude=[args.folder / name for name in args.exclude])
     marks("ingest")
@@ -136,7 +142,7 @@ def main() -> None:
     marks("events: pairs and events")
     facts = extract_facts(corpus, cache_dir=pipeline.cache_path(settings))
     marks("facts")
-    findings = find_inconsistencies(corpus, clustering, facts, settings.align_threshold)
+    findings = consistency.find_inconsistencies(corpus, clustering, facts, settings.align_threshold)
     del facts  # pipeline._run never holds the facts past the checks
     marks("consistency")
     report = Report(
