@@ -29,6 +29,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dedupe.allocator import return_freed_pages  # noqa: E402
+
+return_freed_pages()  # as the command line does, before polars is imported
+
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 
@@ -506,7 +510,7 @@ def write_reports(report: Any, folder: Path) -> None:
 def task_run(args: dict[str, Any]) -> dict[str, Any]:
     """``dedupe run -o``: pipeline.run, then the Markdown and JSON reports written to files."""
     from dedupe import pipeline
-    from dedupe.cli import map_large_blocks
+    from dedupe.allocator import map_large_blocks
 
     map_large_blocks()  # as the command line does
 
@@ -555,7 +559,7 @@ def task_check(args: dict[str, Any]) -> dict[str, Any]:
     """``dedupe check``; with ``quick``, the state is built by :func:`without_analysis` (facts
     cached)."""
     from dedupe import pipeline
-    from dedupe.cli import map_large_blocks
+    from dedupe.allocator import map_large_blocks
 
     map_large_blocks()  # as the command line does
     timers = Timers()

@@ -26,9 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this tree's dedupe
 
+from dedupe.allocator import map_large_blocks, return_freed_pages  # noqa: E402
+
+return_freed_pages()  # as the command line does, before polars is imported
+
 from dedupe import cluster, consistency, pipeline  # noqa: E402
 from dedupe import report as render  # noqa: E402
-from dedupe.cli import map_large_blocks  # noqa: E402
 from dedupe.facts import extract_facts  # noqa: E402
 from dedupe.files import atomic_write_text  # noqa: E402
 from dedupe.ingest import ingest  # noqa: E402

@@ -3,7 +3,6 @@ function; library errors become exit code 2 with one line on stderr."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from typing import Any
 import click
 
 from dedupe import __version__
+from dedupe.allocator import map_large_blocks
 from dedupe.errors import DedupeError
 from dedupe.files import atomic_write_text
 from dedupe.models import Report
@@ -121,25 +121,6 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def cli() -> None:
     """Find copies, same-event reports and the facts they disagree on in a folder of news."""
     map_large_blocks()
-
-
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-LARGE_BLOCK = 128 * 1024
-
-
-def map_large_blocks() -> bool:
-    """Ask glibc to give every allocation of LARGE_BLOCK bytes or more a mapping of its own,
-    returned to the system when it is freed. By default glibc raises that threshold (up to
-    32 MiB) each time such a block is freed, so the many mid-sized arrays of a large run end
-    up in the heap and stay resident as holes once freed: bench/memory.py at 10,000 articles
-    peaked at 1,319 MiB without this and 1,171 MiB with it (MALLOC_MMAP_THRESHOLD_=131072, the
-    same setting), in the same time. The process's setting, so only the command line makes it;
-    returns whether it was made (not on other C libraries)."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    return bool(mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK))
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:

@@ -1,0 +1,85 @@
+"""The command's process-wide memory settings, each checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# polars' freed pages: resident MiB before a 200 MB series is made, while it is held, after
+FREED = """
+import sys
+from dedupe.allocator import return_freed_pages
+made = return_freed_pages() if sys.argv[1] == "on" else None
+import polars as pl
+
+def rss():
+    with open("/proc/self/status") as handle:
+        return int(handle.read().split("VmRSS:")[1].split()[0]) // 1024
+
+before = rss()
+series = pl.int_range(0, 25_000_000, eager=True) * 2
+held = rss()
+del series
+print(made, before, held, rss(), flush=True)
+"""
+
+
+def _python(code: str, *args: str, env: dict[str, str] | None = None) -> str:
+    base = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**base, **(env or {})},
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_polars_gives_freed_pages_back_at_once_only_with_the_setting() -> None:
+    made, before, held, after = _python(FREED, "on").split()
+    assert made == "True"
+    assert int(held) - int(before) > 150  # the series is resident while held
+    assert int(after) - int(before) < 50  # and its pages are back once it is dropped
+    made, before, held, after = _python(FREED, "off").split()
+    assert int(after) - int(before) > 150  # jemalloc's default: kept for a while
+
+
+def test_the_setting_is_made_before_polars_and_never_over_the_users() -> None:
+    check = (
+        "import os, sys\n"
+        "{before}\n"
+        "from dedupe.allocator import return_freed_pages\n"
+        "print(return_freed_pages(), os.environ.get('_RJEM_MALLOC_CONF'))"
+    )
+    assert _python(check.format(before="")) == "True dirty_decay_ms:0,muzzy_decay_ms:0"
+    made, conf = _python(check.format(before="import polars")).split()
+    assert made == "False" and "decay_ms:0" not in conf  # too late: polars' own is in place
+    own = {"_RJEM_MALLOC_CONF": "narenas:1"}
+    assert _python(check.format(before=""), env=own) == "False narenas:1"
+
+
+def test_the_command_makes_the_setting_before_it_imports_polars() -> None:
+    # the entry point, then what the process ended up with
+    code = (
+        "import sys, os\n"
+        "sys.argv = ['dedupe', '--version']\n"
+        "from dedupe.__main__ import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(os.environ.get('_RJEM_MALLOC_CONF'))"
+    )
+    lines = _python(code).splitlines()
+    assert lines[0].startswith("dedupe, version")
+    # polars puts its defaults first: the last setting of a name is the one jemalloc takes
+    assert lines[-1].endswith(",dirty_decay_ms:0,muzzy_decay_ms:0")
