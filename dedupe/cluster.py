@@ -1301,10 +1301,11 @@ def _link_parts(
     inside it, parts in ascending number; a part still larger than MAX_COMPONENT is one group
     as it is (its pairs held together at the highest cut).
 
-    The pairs' indexes are placed by part LINK_BLOCK pairs at a time (a counting sort, int32
-    below 2**31 pairs), and each part's pairs are gathered from them when their turn comes:
-    argsort's int64 order and a sorted copy of the part numbers held 0.8 GB at 100,000
-    articles (47 million pairs), against 0.2 GB for this order."""
+    The indexes of the pairs inside a part are placed by part LINK_BLOCK pairs at a time (a
+    counting sort, int32 below 2**31 pairs), and each part's pairs are gathered from them when
+    their turn comes. With argsort's int64 order of all the pairs and a sorted copy of their
+    part numbers, this step peaked 1,004 MiB above the memory before it at 100,000 articles
+    (47 million pairs); now 82 (bench/memory.py --steps)."""
     n_parts = int(parts.max()) + 1 if len(parts) else 0
     counts = np.zeros(n_parts, dtype=np.int64)
     for start in range(0, len(i), LINK_BLOCK):
