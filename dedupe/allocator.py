@@ -42,3 +42,16 @@ def return_freed_pages() -> bool:
         return False
     os.environ[POLARS_MALLOC_CONF] = FREED_PAGES_BACK
     return True
+
+
+def trim_heap() -> bool:
+    """Give the pages glibc holds free in its heap back to the system (malloc_trim). Python
+    objects and small arrays are freed into the heap, not to the system: a step's tables of
+    strings and lists stay resident, as holes, under the large arrays of the steps after it.
+    Returns whether it was done (not on other C libraries)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim(0)
+    return True

@@ -29,6 +29,7 @@ from scipy.sparse import coo_matrix, csr_matrix, triu
 from scipy.sparse.csgraph import connected_components
 from threadpoolctl import threadpool_limits
 
+from dedupe.allocator import trim_heap
 from dedupe.embed import Embedder
 from dedupe.facts.dates import zipf
 from dedupe.facts.names import skeleton
@@ -479,6 +480,7 @@ def score_all(
     )
     if units.frame.height < PARALLEL_MIN_PASSAGES:
         workers = 1  # below this, worker processes cost more than they save
+    trim_heap()  # (what finding the partners freed, under the pairs to come)
     # each block's pairs are packed with those of the blocks before them as they arrive, into
     # parts of PACKED_PAIRS or more; then the parts are copied into the frame's columns one
     # after another, each let go once copied (the frame is built on the arrays without a
@@ -619,6 +621,7 @@ def cluster_events(
     units = replace(units, frame=units.frame.drop("text"))
     pairs = score_all(units, settings) if n else score_all_empty()
     units = replace(units, lexical=csr_matrix((n, 0)))
+    trim_heap()  # (what scoring freed, under the linkage and the score matrix)
     texts = corpus.texts()
     groups = units.frame["group"].to_list()
     frame = units.frame

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from dedupe import __version__
+from dedupe.allocator import trim_heap
 from dedupe.baseline import Baseline, filter_findings, load_baseline, write_baseline
 from dedupe.cluster import Clustering, cluster_events, matched_passages, passage_texts
 from dedupe.consistency import find_inconsistencies
@@ -83,6 +84,7 @@ def _run(
         exclude=exclude,
     )
     near = find_duplicates(corpus, settings)
+    trim_heap()  # what a stage freed, before the next one's arrays (see allocator.py)
     embedder = make_embedder(settings, progress=progress, texts=passage_texts(corpus))
     settings = settings.for_model(embedder.model_id)
     clustering, findings = _events_and_findings(corpus, embedder, settings, near)
@@ -101,6 +103,7 @@ def _events_and_findings(
 ) -> tuple[Clustering, tuple[Finding, ...]]:
     """Return the events of ``corpus`` (copies counted once) and the discrepancies in them."""
     clustering = cluster_events(corpus, embedder, settings, near.representative)
+    trim_heap()
     findings = find_inconsistencies(
         corpus,
         clustering,

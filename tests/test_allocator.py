@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +84,34 @@ def test_the_command_makes_the_setting_before_it_imports_polars() -> None:
     assert lines[0].startswith("dedupe, version")
     # polars puts its defaults first: the last setting of a name is the one jemalloc takes
     assert lines[-1].endswith(",dirty_decay_ms:0,muzzy_decay_ms:0")
+
+
+# glibc's heap with holes: 16 kB blocks freed between small ones still held
+HOLES = """
+import sys
+from dedupe.allocator import trim_heap
+
+def rss():
+    with open("/proc/self/status") as handle:
+        return int(handle.read().split("VmRSS:")[1].split()[0]) // 1024
+
+before = rss()
+big, pins = [], []
+for k in range(12_000):
+    big.append(bytes(16_000) + bytes([k % 256]))  # in the heap (below the mmap threshold)
+    pins.append(bytes(600) + bytes([k % 256]))  # between them: the holes stay holes
+del big
+freed = rss()
+done = trim_heap() if sys.argv[1] == "on" else None
+print(done, before, freed, rss(), flush=True)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc_trim")
+def test_trim_heap_gives_the_holes_of_the_heap_back() -> None:
+    done, before, freed, after = _python(HOLES, "on").split()
+    assert done == "True"
+    assert int(freed) - int(before) > 150  # freed, but still resident
+    assert int(after) - int(before) < 50
+    _, before, freed, after = _python(HOLES, "off").split()
+    assert int(after) - int(before) > 150  # without it, they stay
