@@ -197,8 +197,8 @@ def _lexical(
     for words, part_data, part_indices, part_indptr, part_rare, part_rare_ptr in map_items(
         _lexical_part, jobs, workers, 2, count=len(bounds)
     ):
-        # (int32: the matrices' own index type; the parts' int64 indexes, renumbered and
-        # joined, held 1.3 GB above the units at 100,000 articles)
+        # (int32: the matrices' own index type. Renumbered into int64, joined, then copied
+        # to int32 by scipy, the indexes were held three times over at once)
         renumber = np.fromiter(
             (columns.setdefault(w, len(columns)) for w in words), dtype=np.int32, count=len(words)
         )
@@ -1003,7 +1003,7 @@ SCORE_BLOCK = 1 << 20  # pairs placed in the score matrix at once (their indexes
 
 
 @dataclass(frozen=True, slots=True)
-class PairScores:
+class ScoreMatrix:
     """The scores of the scored pairs of n rows, looked up by row sets (unscored pairs: 0).
 
     Each pair is held once, in ``upper`` (row r: its partners above r, columns ascending), and
@@ -1028,7 +1028,7 @@ class PairScores:
         return (half + half.T).tocsr()
 
 
-def _best_scores(pairs: pl.DataFrame, n: int) -> PairScores:
+def _best_scores(pairs: pl.DataFrame, n: int) -> ScoreMatrix:
     """Return the pair scores of ``pairs`` (i, j, score over n rows; a pair scored twice, either
     way round, keeps its last score).
 
@@ -1060,7 +1060,7 @@ def _best_scores(pairs: pl.DataFrame, n: int) -> PairScores:
         codes, scores = pair_codes(pairs, n)
         low, high = np.divmod(codes, max(n, 1))
         upper = coo_matrix((scores, (low, high)), shape=(n, n)).tocsr()
-    return PairScores(upper)
+    return ScoreMatrix(upper)
 
 
 def _placed(keys: np.ndarray, free: np.ndarray) -> np.ndarray:
@@ -1079,7 +1079,7 @@ def _attach(
     aligned: list[int],
     groups: list[str],
     rows_of_group: dict[str, list[int]],
-    best: PairScores,
+    best: ScoreMatrix,
     threshold: float,
     *,
     support: int = 1,
@@ -1163,7 +1163,7 @@ def _row_dots(vectors: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _join_events(
     events: list[list[list[int]]],
     groups: list[str],
-    best: PairScores,
+    best: ScoreMatrix,
     threshold: float,
 ) -> list[list[list[int]]]:
     """Return ``events`` (each a list of facets) with the events that share a document joined:
@@ -1373,19 +1373,21 @@ def _link_part(
     return out
 
 
-def _within(rows: list[int], best: PairScores) -> dict[int, float]:
+def _within(rows: list[int], best: ScoreMatrix) -> dict[int, float]:
     """Return each row's summed score against the other rows (pairs inside the group)."""
     totals = np.asarray(best.between(rows, rows).sum(axis=1)).ravel()
     return dict(zip(rows, totals.tolist(), strict=True))
 
 
-def _cohesion(rows: list[int], best: PairScores) -> float:
+def _cohesion(rows: list[int], best: ScoreMatrix) -> float:
     """Return the mean score of the scored pairs inside ``rows``."""
     inside = triu(best.between(rows, rows), k=1)
     return float(inside.data.mean()) if inside.nnz else 0.0
 
 
-def _label(rows: list[int], best: PairScores, texts: Mapping[str, str], frame: pl.DataFrame) -> str:
+def _label(
+    rows: list[int], best: ScoreMatrix, texts: Mapping[str, str], frame: pl.DataFrame
+) -> str:
     """Return the opening of the passage of ``rows`` that scores highest against the others
     (``frame``: the units' rows, their text is the document's from start to end)."""
     totals = _within(rows, best)
