@@ -1,6 +1,7 @@
-"""The command's process-wide memory settings, for the two allocators a run uses: glibc's
-(Python objects, numpy, scipy) and jemalloc (polars). Nothing here imports polars: one of them
-must be made before polars is loaded."""
+"""Process-wide memory settings for the two allocators a run uses: glibc's (Python objects,
+numpy, scipy) and jemalloc (polars). The command makes the two settings; the pipeline trims
+glibc's heap between its steps. Nothing here imports polars: one setting must be made before
+polars is loaded."""
 
 from __future__ import annotations
 
@@ -22,11 +23,8 @@ def map_large_blocks() -> bool:
     peaked at 1,319 MiB without this and 1,171 MiB with it (MALLOC_MMAP_THRESHOLD_=131072, the
     same setting), in the same time. The process's setting, so only the command line makes it;
     returns whether it was made (not on other C libraries)."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    return bool(mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK))
+    mallopt = _libc("mallopt")
+    return mallopt is not None and bool(mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK))
 
 
 def return_freed_pages() -> bool:
@@ -49,9 +47,16 @@ def trim_heap() -> bool:
     objects and small arrays are freed into the heap, not to the system: a step's tables of
     strings and lists stay resident, as holes, under the large arrays of the steps after it.
     Returns whether it was done (not on other C libraries)."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
+    trim = _libc("malloc_trim")
+    if trim is None:
         return False
     trim(0)
     return True
+
+
+def _libc(name: str):  # type: ignore[no-untyped-def]
+    """Return the C library's function ``name``, or None where it has none (not glibc)."""
+    try:
+        return getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
+        return None

@@ -115,3 +115,13 @@ def test_trim_heap_gives_the_holes_of_the_heap_back() -> None:
     assert int(after) - int(before) < 50
     _, before, freed, after = _python(HOLES, "off").split()
     assert int(after) - int(before) > 150  # without it, they stay
+
+
+def test_without_glibc_neither_setting_is_made(monkeypatch) -> None:
+    import ctypes
+
+    from dedupe import allocator
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # a C library with neither
+    assert allocator.trim_heap() is False
+    assert allocator.map_large_blocks() is False
