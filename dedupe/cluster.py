@@ -34,7 +34,7 @@ from dedupe.embed import Embedder
 from dedupe.facts.dates import zipf
 from dedupe.facts.names import skeleton
 from dedupe.facts.tokens import choose_proclitic, vocabulary, word_reading
-from dedupe.models import Corpus, Event, PassageRef, parse_published
+from dedupe.models import TEXT_BLOCK, Corpus, Event, PassageRef, PassageTexts, parse_published
 from dedupe.parallel import imap_shared, map_items
 from dedupe.settings import Settings
 from dedupe.text import _WORD, ARABIC_LETTER, _forms
@@ -70,7 +70,7 @@ def word_weight(word: str, lang: str) -> float:
 class PassageUnits:
     """The passages clustering works on, with their vectors and lexical features."""
 
-    frame: pl.DataFrame  # document, index, start, end, kind, text, script, group
+    frame: pl.DataFrame  # document, index, start, end, kind, reason, script, group (no text)
     vectors: np.ndarray  # (n, dim) L2-normalized
     lexical: csr_matrix  # (n, vocab) rarity-weighted word vectors, L2-normalized
     anchors: csr_matrix  # (n, vocab) 1 where the word is one of the passage's rare words/numbers
@@ -87,15 +87,17 @@ def passage_units(
         row["id"]: parse_published(row["published"])
         for row in corpus.documents.select("id", "published").iter_rows(named=True)
     }
-    frame = matched_passages(corpus).with_columns(
-        pl.col("text").map_elements(_script, return_dtype=pl.String).alias("script"),
+    frame = matched_passages(corpus)
+    texts = corpus.passage_texts(frame)
+    frame = frame.with_columns(
+        pl.Series("script", [_script(text) for text in texts], dtype=pl.String),
         pl.col("document")
         .map_elements(lambda d: representative.get(d, d), return_dtype=pl.String)
         .alias("group"),
     )
-    vectors = _embedded(embedder, frame["text"])
+    vectors = _embedded(embedder, texts)
     lexical, anchors, words = _lexical(
-        frame["text"],
+        texts,
         frame["document"].to_list(),
         frame["script"].to_list(),
         corpus.texts(),
@@ -113,34 +115,39 @@ def passage_units(
 EMBED_BLOCK = 131_072  # passage texts handed to the embedder at once (about 11,000 articles')
 
 
-def _embedded(embedder: Embedder, texts: pl.Series) -> np.ndarray:
+def _embedded(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """Return the vectors of ``texts``, EMBED_BLOCK texts at a time: listed at once, the passage
     texts were Python strings of 71 MiB at 10,000 articles, about 0.7 GB at 100,000."""
-    if texts.len() == 0:
+    if len(texts) == 0:
         return np.zeros((0, 1), dtype=np.float32)
     out: np.ndarray | None = None
-    for start in range(0, texts.len(), EMBED_BLOCK):
-        part = embedder.embed(texts.slice(start, EMBED_BLOCK).to_list())
+    for start in range(0, len(texts), EMBED_BLOCK):
+        part = embedder.embed(list(texts[start : start + EMBED_BLOCK]))
         if out is None:
-            out = np.empty((texts.len(), part.shape[1]), dtype=np.float32)
+            out = np.empty((len(texts), part.shape[1]), dtype=np.float32)
         out[start : start + len(part)] = part
     assert out is not None
     return out
 
 
 def matched_passages(corpus: Corpus) -> pl.DataFrame:
-    """Return the content passages clustering works on (long enough to compare), by document."""
-    return (
-        corpus.content_passages()
-        .filter(pl.col("text").str.split(" ").list.len() >= MIN_PASSAGE_WORDS)
-        .sort("document", "index")
-    )
+    """Return the content passages clustering works on (long enough to compare), by document,
+    without their text (see :func:`passage_texts`): their words are counted TEXT_BLOCK passages
+    at a time."""
+    passages = corpus.passages.filter(pl.col("kind") != "boilerplate").sort("document", "index")
+    texts = corpus.passage_texts(passages)
+    long_enough = [
+        texts.series(lo, min(lo + TEXT_BLOCK, len(texts))).str.count_matches(" ", literal=True)
+        >= MIN_PASSAGE_WORDS - 1  # (null where the document has no text: not kept)
+        for lo in range(0, len(texts), TEXT_BLOCK)
+    ]
+    return passages.filter(pl.concat(long_enough)) if long_enough else passages
 
 
-def passage_texts(corpus: Corpus) -> pl.Series:
-    """Return the texts :func:`passage_units` embeds for ``corpus``: a Series, which iterates
-    25,000 strings at a time (as a list, 0.8 GB at 100,000 articles)."""
-    return matched_passages(corpus)["text"]
+def passage_texts(corpus: Corpus) -> PassageTexts:
+    """Return the texts :func:`passage_units` embeds for ``corpus``, made a block at a time as
+    they are read (as a list, 0.8 GB at 100,000 articles)."""
+    return corpus.passage_texts(matched_passages(corpus))
 
 
 def _script(text: str) -> str:
@@ -616,10 +623,8 @@ def cluster_events(
     least two independent documents (copies of one article count once)."""
     units = passage_units(corpus, embedder, representative)
     n = units.frame.height
-    # nothing from here reads the passage texts (the labels read the corpus's), and nothing
-    # after the scoring the lexical rows: 0.6 and 0.35 GB at 100,000 articles
-    units = replace(units, frame=units.frame.drop("text"))
     pairs = score_all(units, settings) if n else score_all_empty()
+    # nothing after the scoring reads the lexical rows: 0.35 GB at 100,000 articles
     units = replace(units, lexical=csr_matrix((n, 0)))
     trim_heap()  # (what scoring freed, under the linkage and the score matrix)
     texts = corpus.texts()

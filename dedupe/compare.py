@@ -101,6 +101,7 @@ def compare_corpus(corpus: Corpus, embedder: Embedder, settings: Settings) -> Co
     units = passage_units(corpus, embedder)
     pairs = score_all(units, settings).sort("score", descending=True)
     frame = units.frame
+    texts = corpus.passage_texts(frame)
     aligned = []
     for i, j in pairs.select("i", "j").head(MAX_ALIGNED).iter_rows():
         if frame["document"][i] != a_id:
@@ -108,8 +109,8 @@ def compare_corpus(corpus: Corpus, embedder: Embedder, settings: Settings) -> Co
         sig = pair_signals(units, i, j, settings)
         aligned.append(
             {
-                "a": {"start": frame["start"][i], "end": frame["end"][i], "text": frame["text"][i]},
-                "b": {"start": frame["start"][j], "end": frame["end"][j], "text": frame["text"][j]},
+                "a": {"start": frame["start"][i], "end": frame["end"][i], "text": texts[i]},
+                "b": {"start": frame["start"][j], "end": frame["end"][j], "text": texts[j]},
                 "cosine": round(sig.cosine, 4),
                 "lexical": round(sig.lexical, 4),
                 "anchors": round(sig.anchors, 4),

@@ -206,7 +206,7 @@ def document_vectors(corpus: Corpus, embedder: Embedder) -> dict[str, np.ndarray
     clustering embeds (the same texts, so a cached embedder computes them once). Lexical
     features are not made: only the search for candidates reads these vectors."""
     frame = matched_passages(corpus)
-    vectors = embedder.embed(frame["text"].to_list()) if frame.height else None
+    vectors = embedder.embed(list(corpus.passage_texts(frame))) if frame.height else None
     rows_of: dict[str, list[int]] = {}
     for i, doc in enumerate(frame["document"].to_list()):
         rows_of.setdefault(doc, []).append(i)

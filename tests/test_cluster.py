@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -733,3 +734,34 @@ def test_document_vectors_are_the_mean_of_the_vectors_clustering_embeds(tmp_path
         mean = units.vectors[rows].mean(axis=0)
         np.testing.assert_allclose(vector, mean / np.linalg.norm(mean), rtol=1e-5, atol=1e-6)
         assert vector.dtype == np.float32
+
+
+def test_passages_are_kept_and_read_a_block_of_texts_at_a_time(monkeypatch, tmp_path):
+    # the units frame holds no text: passages are kept by their word count, and their texts made
+    # from the documents', a block of rows at a time; both as the whole text column gives them
+    from dedupe import cluster, models
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "seeds", tmp_path / "seeds")
+    short = [" ".join(["سطر", "قصير", "عن", "الأخبار", "اليوم", "هنا"][:k]) for k in (3, 4, 5, 6)]
+    (tmp_path / "seeds" / "short.txt").write_text(
+        "\n".join([*QUAKE["q1.md"][1].splitlines(), *short]), encoding="utf-8"
+    )
+    corpus = ingest(tmp_path / "seeds", Settings())
+    content = corpus.content_passages().sort("document", "index")
+    words = content["text"].str.split(" ").list.len()
+    expected = content.filter(words >= cluster.MIN_PASSAGE_WORDS)
+    assert 0 < expected.height < content.height  # some passages are too short to compare
+    kept = set(expected["text"])
+    assert short[2] in kept and short[3] in kept and short[1] not in kept  # 5 words: enough
+    for block in (1, 7, 1 << 17):
+        monkeypatch.setattr(models, "TEXT_BLOCK", block)
+        monkeypatch.setattr(cluster, "TEXT_BLOCK", block)
+        frame = cluster.matched_passages(corpus)
+        assert frame.equals(expected.drop("text"))
+        texts = corpus.passage_texts(frame)
+        want = expected["text"].to_list()
+        assert len(texts) == len(want) and list(texts) == want
+        assert texts[3:20] == want[3:20] and texts[-1] == want[-1] and texts[::5] == want[::5]
+        assert texts[len(want) :] == []
+        with pytest.raises(IndexError):
+            texts[len(want)]
