@@ -484,7 +484,7 @@ def measure(args: argparse.Namespace) -> None:
     static_vectors = [static.embed(p.texts) for p in all_pairs]
     cos: dict[str, list[np.ndarray]] = {"e5": [], "static": []}
     for pairs, sv in zip(all_pairs, static_vectors, strict=True):
-        for model, v in (("e5", pairs.units.vectors), ("static", sv)):
+        for model, v in (("e5", pairs.units.vector_rows(slice(None))), ("static", sv)):
             cos[model].append(np.einsum("ij,ij->i", v[pairs.i], v[pairs.j]))
     positive = np.concatenate([p.positive for p in all_pairs])
     same = np.concatenate([p.same_script for p in all_pairs])

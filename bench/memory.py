@@ -91,6 +91,9 @@ def _marked(marks: Marks, stage: str, fn):  # type: ignore[no-untyped-def]
 # find_inconsistencies (its lookup tables, then the checks, run in worker processes)
 STEPS = {
     cluster: (
+        "matched_passages",
+        "passage_vectors",
+        "_lexical",
         "_document_partners",
         "score_all",
         "_parts",

@@ -71,11 +71,15 @@ class PassageUnits:
     """The passages clustering works on, with their vectors and lexical features."""
 
     frame: pl.DataFrame  # document, index, start, end, kind, reason, script, group (no text)
-    vectors: np.ndarray  # (n, dim) L2-normalized
+    vectors: np.ndarray  # (n, dim) L2-normalized, held in VECTOR_DTYPE: read with vector_rows
     lexical: csr_matrix  # (n, vocab) rarity-weighted word vectors, L2-normalized
     anchors: csr_matrix  # (n, vocab) 1 where the word is one of the passage's rare words/numbers
     words: list[str]  # the vocabulary: the word stem of each column of ``lexical`` and ``anchors``
     published: list[datetime | None]
+
+    def vector_rows(self, rows: int | Sequence[int] | np.ndarray) -> np.ndarray:
+        """Return the vectors of ``rows`` (a row, or rows) in float32, to compute with."""
+        return self.vectors[rows].astype(np.float32)
 
 
 def passage_units(
@@ -95,7 +99,7 @@ def passage_units(
         .map_elements(lambda d: representative.get(d, d), return_dtype=pl.String)
         .alias("group"),
     )
-    vectors = _embedded(embedder, texts)
+    vectors = passage_vectors(embedder, texts)
     lexical, anchors, words = _lexical(
         texts,
         frame["document"].to_list(),
@@ -113,18 +117,24 @@ def passage_units(
 
 
 EMBED_BLOCK = 131_072  # passage texts handed to the embedder at once (about 11,000 articles')
+# The passages' vectors are held in half precision and computed with in float32: at 100,000
+# articles they were 1.2 GB in float32, held through the units and the events. Rounded to half
+# precision, the labelled corpora cluster exactly as before (python bench/evaluate.py), and 16
+# of 3,398 events of the generated 10,000 articles change by a passage or so.
+VECTOR_DTYPE = np.float16
 
 
-def _embedded(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-    """Return the vectors of ``texts``, EMBED_BLOCK texts at a time: listed at once, the passage
-    texts were Python strings of 71 MiB at 10,000 articles, about 0.7 GB at 100,000."""
+def passage_vectors(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Return the vectors of ``texts`` in VECTOR_DTYPE, embedded EMBED_BLOCK texts at a time:
+    listed at once, the passage texts were Python strings of 71 MiB at 10,000 articles, about
+    0.7 GB at 100,000."""
     if len(texts) == 0:
-        return np.zeros((0, 1), dtype=np.float32)
+        return np.zeros((0, 1), dtype=VECTOR_DTYPE)
     out: np.ndarray | None = None
     for start in range(0, len(texts), EMBED_BLOCK):
         part = embedder.embed(list(texts[start : start + EMBED_BLOCK]))
         if out is None:
-            out = np.empty((len(texts), part.shape[1]), dtype=np.float32)
+            out = np.empty((len(texts), part.shape[1]), dtype=VECTOR_DTYPE)
         out[start : start + len(part)] = part
     assert out is not None
     return out
@@ -338,7 +348,7 @@ class PairSignals:
 
 def pair_signals(units: PassageUnits, i: int, j: int, settings: Settings) -> PairSignals:
     """Return the signals and score of passages ``i`` and ``j`` (the score clustering uses)."""
-    cos = float(units.vectors[i] @ units.vectors[j])
+    cos = float(units.vector_rows(i) @ units.vector_rows(j))
     lex = float(units.lexical[i].multiply(units.lexical[j]).sum())
     a, b = _anchor_columns(units, i), _anchor_columns(units, j)
     shared = {units.words[c] for c in a & b}
@@ -566,7 +576,7 @@ def _score_block(
             here = slice(start, start + len(ia))
             start += len(ia)
             lex, n_shared = block_lex[here][:, at], block_shared[here][:, at]
-            cos = units.vectors[ia] @ units.vectors[ib].T
+            cos = units.vector_rows(ia) @ units.vector_rows(ib).T
             sizes = np.minimum(ctx.anchor_n[ia][:, None], ctx.anchor_n[ib][None, :])
             sizes = sizes.astype(np.float64)
             anchor = np.divide(n_shared, sizes, out=np.zeros_like(n_shared), where=sizes > 0)
@@ -751,7 +761,6 @@ def _place_across_scripts(
     if not members or margin >= CROSSLINGUAL_OFF or len(set(scripts.tolist())) < 2:
         return {}
     groups = np.asarray(frame["group"].to_list())
-    vectors = units.vectors
     eids = list(members)
     indptr = np.cumsum([0, *(len(members[e]) for e in eids)])
     flat = np.fromiter((r for e in eids for r in members[e]), dtype=np.int64, count=indptr[-1])
@@ -764,12 +773,12 @@ def _place_across_scripts(
     def against(among: np.ndarray) -> tuple[np.ndarray, _Compared, Counter[str]]:
         """Return what free passages are compared with: the passages ``among`` (a row mask)."""
         rows = np.flatnonzero(among)
-        return among, _Compared.of(vectors[rows], member[:, rows]), keys.counts(rows)
+        return among, _Compared.of(units.vector_rows(rows), member[:, rows]), keys.counts(rows)
 
     def place(rows: np.ndarray, basis: tuple[np.ndarray, _Compared, Counter[str]]) -> None:
         """Decide the free passages ``rows`` (whole documents) against ``basis``."""
         among, compared, held_keys = basis
-        z = compared.margins(vectors[rows], min_rows)
+        z = compared.margins(units.vector_rows(rows), min_rows)
         for g in dict.fromkeys(groups[rows].tolist()):
             mine = groups[rows] == g
             event = int(np.argmax(z[mine].mean(axis=0)))
@@ -959,11 +968,11 @@ def _continue_discourse(
         return held.get(k, set()) if 0 <= k < n and docs[k] == docs[r] else None
 
     def close(r: int, k: int) -> bool:
-        return float(units.vectors[r] @ units.vectors[k]) > floor
+        return float(units.vector_rows(r) @ units.vector_rows(k)) > floor
 
     def about(r: int, eid: str) -> bool:
         other = [k for k in core[eid] if groups[k] != groups[r]]
-        return bool(other) and float((units.vectors[other] @ units.vectors[r]).max()) >= (
+        return bool(other) and float((units.vector_rows(other) @ units.vector_rows(r)).max()) >= (
             min_affinity
         )
 
@@ -1136,7 +1145,7 @@ def _merge_facets(
     common = (incidence @ incidence.T).tocoo()  # documents two facets share (sparse)
     keep = (common.row < common.col) & (common.data >= 2)
     x, y, shared = common.row[keep], common.col[keep], common.data[keep]
-    centroids = np.stack([units.vectors[f].mean(axis=0) for f in facets])
+    centroids = np.stack([units.vector_rows(f).mean(axis=0) for f in facets])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9
     sizes = np.array([len(d) for d in doc_sets], dtype=np.float64)
     overlap = shared / np.minimum(sizes[x], sizes[y])

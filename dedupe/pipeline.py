@@ -17,7 +17,13 @@ import polars as pl
 from dedupe import __version__
 from dedupe.allocator import trim_heap
 from dedupe.baseline import Baseline, filter_findings, load_baseline, write_baseline
-from dedupe.cluster import Clustering, cluster_events, matched_passages, passage_texts
+from dedupe.cluster import (
+    Clustering,
+    cluster_events,
+    matched_passages,
+    passage_texts,
+    passage_vectors,
+)
 from dedupe.consistency import find_inconsistencies
 from dedupe.embed import CachedEmbedder, Embedder, load_embedder
 from dedupe.errors import StateError
@@ -206,13 +212,13 @@ def document_vectors(corpus: Corpus, embedder: Embedder) -> dict[str, np.ndarray
     clustering embeds (the same texts, so a cached embedder computes them once). Lexical
     features are not made: only the search for candidates reads these vectors."""
     frame = matched_passages(corpus)
-    vectors = embedder.embed(list(corpus.passage_texts(frame))) if frame.height else None
+    vectors = passage_vectors(embedder, corpus.passage_texts(frame)) if frame.height else None
     rows_of: dict[str, list[int]] = {}
     for i, doc in enumerate(frame["document"].to_list()):
         rows_of.setdefault(doc, []).append(i)
     out: dict[str, np.ndarray] = {}
     for doc, rows in rows_of.items():  # one pass: scanning every row per document is quadratic
-        v = vectors[rows].mean(axis=0)  # type: ignore[index]
+        v = vectors[rows].astype(np.float32).mean(axis=0)  # type: ignore[index]
         out[doc] = (v / (np.linalg.norm(v) + 1e-9)).astype(np.float32)
     return out
 

