@@ -46,7 +46,6 @@ STATIC_REBUILD_HINT = (
     "rebuild it with `python bench/distill_static.py build` or reinstall news-dedupe"
 )
 MAX_SHARDS = 64
-WORD_MEMO_LIMIT = 1_000_000  # surface forms the static embedder keeps rows for
 # texts the static embedder reads at once: a known word's row costs 20 bytes until the block's
 # product is made (list slot, int64 copy, weight), 49 MB for the 2.4 million known words of
 # 10,000 articles' passages, so about 0.5 GB at 100,000 when they were all read at once
@@ -206,18 +205,17 @@ class StaticEmbedder:
         self.dim = self.header["dims"]
         self._index: dict[str, int] | None = None
         self._table: np.ndarray | None = None
-        # a word's table row (-1: none) depends on the word alone, the vocabulary being the
-        # table's: kept per surface form, most of the time of embedding went to reading words
-        self._row_of: dict[str, int] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Return the SIF-weighted mean word vector of each text, shape ``(n, dim)``."""
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         index, table = self._vectors()
-        row_of = self._row_of
-        if len(row_of) > WORD_MEMO_LIMIT:
-            row_of.clear()
+        # a word's table row (-1: none) depends on the word alone: kept per surface form for
+        # the call (most of the time of embedding went to reading words), not past it. Kept
+        # from call to call, the memo's strings held their memory pages through the rest of a
+        # run: 119 MB at 10,000 articles, and up to a million forms at 100,000
+        row_of: dict[str, int] = {}
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), STATIC_BLOCK):
             block = texts[start : start + STATIC_BLOCK]
