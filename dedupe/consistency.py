@@ -47,7 +47,12 @@ from dedupe.text import ARABIC_LETTER, normalize, tokenize
 Starts = Mapping[tuple[str, int], int]  # (document, passage index) → the passage's start
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIN_NAME_SCORE = 0.6
-MAX_EVIDENCE = 3
+MAX_EVIDENCE = 3  # quotes of one value from one document
+# A value quotes evidence from its first MAX_QUOTED_DOCUMENTS documents and lists them all: a
+# name the whole corpus uses quoted every one of its mentions (up to 20,000 documents at
+# 100,000 generated articles), and the findings held a gigabyte (see bench/memory.py)
+MAX_QUOTED_DOCUMENTS = 10
+SUMMARY_DOCUMENTS = 5  # documents a summary names per value before "and N more"
 SNIPPET = 160
 
 
@@ -250,16 +255,24 @@ def _value(
     ctx: Context, value: str, normalized: str, items: Sequence[tuple[Located, int, int]]
 ) -> FindingValue:
     docs = sorted({it.document for it, _, _ in items}, key=_natural)
+    quoted = set(docs[:MAX_QUOTED_DOCUMENTS])
     evidence: list[Evidence] = []
     per_doc: dict[str, int] = defaultdict(int)
     for it, s, e in sorted(items, key=lambda x: (_natural(x[0].document), x[1])):
-        if per_doc[it.document] >= MAX_EVIDENCE:
+        if it.document not in quoted or per_doc[it.document] >= MAX_EVIDENCE:
             continue
         per_doc[it.document] += 1
         evidence.append(_evidence(ctx, it, s, e))
     return FindingValue(
         value=value, normalized=normalized, documents=tuple(docs), evidence=tuple(evidence)
     )
+
+
+def _listed(documents: Sequence[str]) -> str:
+    """Return ``d1, d2, d3`` for a summary: the first SUMMARY_DOCUMENTS, then how many more."""
+    shown = ", ".join(documents[:SUMMARY_DOCUMENTS])
+    more = len(documents) - SUMMARY_DOCUMENTS
+    return f"{shown} and {more:,} more" if more > 0 else shown
 
 
 def _natural(doc_id: str) -> tuple[int, str]:
@@ -345,12 +358,12 @@ def name_variants(
         full = _most_common([it.fact.surface for it in all_items if len(it.fact.tokens) > 1]) or ""
         docs = sorted({d for v in values for d in v.documents}, key=_natural)
         shared_doc = [d for d in docs if sum(d in v.documents for v in values) > 1]
-        spelled = " / ".join(f"{v.value} ({', '.join(v.documents)})" for v in values)
+        spelled = " / ".join(f"{v.value} ({_listed(v.documents)})" for v in values)
         summary = f"One person, {len(values)} spellings: {spelled}"
         if full:
             summary += f"; full name as written: {full}"
         if shared_doc:
-            summary += f"; {', '.join(shared_doc)} uses more than one"
+            summary += f"; {_listed(shared_doc)} uses more than one"
         findings.append(
             Finding(
                 id=fingerprint("name_variant", members, [ctx.paths[d] for d in docs]),
@@ -580,7 +593,7 @@ def _first_name_variants(
                 ]
                 values.append(_value(ctx, written, first, spans))
             docs = sorted({d for v in values for d in v.documents}, key=_natural)
-            spelled = " / ".join(f"{v.value} ({', '.join(v.documents)})" for v in values)
+            spelled = " / ".join(f"{v.value} ({_listed(v.documents)})" for v in values)
             surname_written = _surname(items[0].fact)[0]
             findings.append(
                 Finding(

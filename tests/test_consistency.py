@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -256,3 +257,33 @@ def test_passage_starts_read_like_the_dict_of_every_passage(report):
     gap = pl.DataFrame({"document": ["x", "x"], "index": [2, 0], "start": [40, 0]})
     holed = PassageStarts(gap)
     assert dict(holed) == {("x", 0): 0, ("x", 2): 40} and ("x", 1) not in holed
+
+
+def test_a_name_the_whole_corpus_uses_lists_every_document_and_quotes_a_few():
+    # one person in 14 reports under one spelling and 3 under another (invented): every
+    # document is listed, evidence is quoted from the first MAX_QUOTED_DOCUMENTS of each
+    # spelling, and the summary stays one line, naming SUMMARY_DOCUMENTS per spelling
+    from dedupe.consistency import MAX_QUOTED_DOCUMENTS, SUMMARY_DOCUMENTS, name_variants
+
+    spelled = ["فيكتور هالغرين"] * 14 + ["فكتور هالجرين"] * 3
+    texts = {
+        f"d{k + 1}": f"وقال {name} إن المحادثات كانت صريحة. وأضاف {name} أن الوفد سيعود."
+        for k, name in enumerate(spelled)
+    }
+    names = []
+    for (doc, text), name in zip(texts.items(), spelled, strict=True):
+        first = _said(doc, text, name)
+        at = text.index(name, first.fact.end) - first.fact.start  # its second mention
+        moved = replace(first.fact, start=first.fact.start + at, end=first.fact.end + at)
+        names += [first, replace(first, fact=moved)]
+    (finding,) = name_variants(names, _context(texts), {})
+    many, few = sorted(finding.values, key=lambda v: -len(v.documents))
+    assert many.documents == tuple(f"d{k}" for k in range(1, 15))
+    assert few.documents == ("d15", "d16", "d17")
+    quoted = list(dict.fromkeys(e.document for e in many.evidence))
+    assert quoted == [f"d{k}" for k in range(1, MAX_QUOTED_DOCUMENTS + 1)]
+    assert len(many.evidence) == 2 * MAX_QUOTED_DOCUMENTS  # both mentions of each quoted one
+    assert [e.document for e in few.evidence] == ["d15", "d15", "d16", "d16", "d17", "d17"]
+    shown = ", ".join(f"d{k}" for k in range(1, SUMMARY_DOCUMENTS + 1))
+    assert f"({shown} and {14 - SUMMARY_DOCUMENTS} more)" in finding.summary
+    assert "(d15, d16, d17)" in finding.summary
