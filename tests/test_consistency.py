@@ -287,3 +287,21 @@ def test_a_name_the_whole_corpus_uses_lists_every_document_and_quotes_a_few():
     shown = ", ".join(f"d{k}" for k in range(1, SUMMARY_DOCUMENTS + 1))
     assert f"({shown} and {14 - SUMMARY_DOCUMENTS} more)" in finding.summary
     assert "(d15, d16, d17)" in finding.summary
+
+
+def test_passage_rows_read_like_the_dict_of_every_passage(report):
+    import polars as pl
+
+    from dedupe.consistency import PassageRows
+
+    frame = report.corpus.passages.sample(fraction=1.0, shuffle=True, seed=3)
+    key = list(zip(frame["document"], frame["start"], strict=True))
+    plain = {k: r for r, k in enumerate(key)}
+    rows = PassageRows(frame)
+    assert len(plain) >= 10 and all(rows.get(k) == r for k, r in plain.items())
+    doc = key[0][0]
+    assert rows.get((doc, 10**9)) is None and rows.get(("no such", 0), -1) == -1
+    assert rows.get((doc, -1)) is None
+    # a start written twice: its last row, as a dict built row by row keeps it
+    twice = pl.DataFrame({"document": ["x", "y", "x", "x"], "start": [5, 5, 0, 5]})
+    assert [PassageRows(twice).get(k) for k in (("x", 5), ("x", 0), ("y", 5))] == [3, 2, 1]
