@@ -99,7 +99,8 @@ class PairScores:
 class PassageRows:
     """(document, passage start) → the passage's row in a passage frame, read like a dict (a
     start written twice: its last row): per document, its starts in ascending order and their
-    rows, in arrays. A dict of every passage's tuple held about 130 MB at 100,000 articles."""
+    rows, in arrays: a dict of every passage's tuple was 3.4 MB of the checks' 35.7 MB of
+    lookup tables at 10,000 articles."""
 
     def __init__(self, passages: pl.DataFrame) -> None:
         self._of: dict[str, tuple[array[int], array[int]]] = {}
