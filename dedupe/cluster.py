@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import coo_matrix, csr_matrix, triu
+from scipy.sparse import csr_matrix, triu
 from scipy.sparse.csgraph import connected_components
 from threadpoolctl import threadpool_limits
 
@@ -468,13 +468,23 @@ def score_all(
     units: PassageUnits, settings: Settings, *, within: bool = False, workers: int | None = None
 ) -> pl.DataFrame:
     """Return every passage pair from different documents (and, with ``within``, from the same
-    document) scoring at least EDGE_FLOOR: columns i, j (row numbers) and score. The signals
-    behind a score are :func:`pair_signals` (one pair at a time): at 100,000 articles there
-    are tens of millions of pairs, so only what clustering reads is kept.
+    document) scoring at least EDGE_FLOOR: columns i, j (row numbers) and score, in the order
+    they were scored. The frame of :func:`score_matrix`'s pairs, for a few documents (``dedupe
+    compare``); clustering keeps the matrix."""
+    return score_matrix(units, settings, within=within, workers=workers).pairs()
+
+
+def score_matrix(
+    units: PassageUnits, settings: Settings, *, within: bool = False, workers: int | None = None
+) -> ScoreMatrix:
+    """Return the scores of every passage pair from different documents (and, with ``within``,
+    from the same document) scoring at least EDGE_FLOOR. The signals behind a score are
+    :func:`pair_signals` (one pair at a time): at 100,000 articles there are tens of millions
+    of pairs, so only what clustering reads is kept.
 
     Each document is scored against all its partners at once (few large products, not many
     small ones), SPARSE_BLOCK documents per task; from PARALLEL_MIN_PASSAGES passages the tasks
-    run on every core (``workers``, default all), which read the units by fork. The frame is
+    run on every core (``workers``, default all), which read the units by fork. The matrix is
     the same however the work is cut."""
     groups = units.frame["group"].to_list()
     rows_of: dict[str, list[int]] = {}
@@ -499,47 +509,93 @@ def score_all(
     )
     if units.frame.height < PARALLEL_MIN_PASSAGES:
         workers = 1  # below this, worker processes cost more than they save
+    # the rows in the order their pairs are scored (each document's rows, documents in the
+    # order of ``items``), then the rows of documents scored from no other
+    scored_first = [r for a, _ in items for r in rows_of[a]]
+    unscored = np.ones(len(groups), dtype=bool)
+    unscored[scored_first] = False
+    order = np.concatenate([np.asarray(scored_first, dtype=np.int64), np.flatnonzero(unscored)])
+    del scored_first, unscored
+    collected = _ScoredRows(order)
     trim_heap()  # (what finding the partners freed, under the pairs to come)
-    # each block's pairs are packed with those of the blocks before them as they arrive, into
-    # parts of PACKED_PAIRS or more; then the parts are copied into the frame's columns one
-    # after another, each let go and trimmed once copied (the frame is built on the arrays
-    # without a copy, and a column's pages are only taken as it is written). A block's arrays
-    # are small (tens of kilobytes), so once freed they stayed in the heap: all of them and
-    # the joined columns were held at once, 1.9 GB above the units at 100,000 articles; joined
-    # a column at a time, every part and the largest column (0.4 GB) were
-    packed: list[tuple[np.ndarray, ...]] = []
-    pending: list[tuple[np.ndarray, ...]] = []
-    waiting = 0
     for done in imap_shared(_score_block, context, blocks, workers, 2):
-        pending.append(done)
-        waiting += len(done[0])
-        if waiting >= PACKED_PAIRS:
-            packed.append(tuple(np.concatenate(c) for c in zip(*pending, strict=True)))
-            pending.clear()
-            waiting = 0
-    if pending:
-        packed.append(tuple(np.concatenate(c) for c in zip(*pending, strict=True)))
-        pending.clear()
-    total = sum(len(p[0]) for p in packed)
-    if not total:
-        return score_all_empty()
-    columns = [np.empty(total, dtype=c.dtype) for c in packed[0]]
-    start = 0
-    packed.reverse()  # (popped from the end, first part first)
-    while packed:
-        part = packed.pop()
-        for column, values in zip(columns, part, strict=True):
-            column[start : start + len(values)] = values
-        start += len(part[0])
-        del part, values
-        # (a part is carved from the free chunks the blocks' small arrays left in the heap, not
-        # mapped on its own, so once freed it stays resident until trimmed: untrimmed, the
-        # columns and every part were held at once, 0.6 GB above the pairs at 100,000 articles)
-        trim_heap()
-    return pl.DataFrame(dict(zip(PAIR_SCHEMA, columns, strict=True)), schema=PAIR_SCHEMA)
+        collected.add(*done)
+    return collected.matrix()
 
 
 PACKED_PAIRS = 1 << 20  # scored pairs packed together as they arrive (12 MiB of columns)
+
+
+class _ScoredRows:
+    """The pairs of :func:`score_matrix` as they arrive, made into a :class:`ScoreMatrix`.
+
+    Each row's pairs arrive together, rows in the order given (a document's pairs are scored
+    from its rows, one document after another), so they are the matrix's entries in order once
+    each row is given its place in that order: no pair is sorted or placed, and only each
+    pair's column and score are kept (12 bytes; the frame of rows, columns and scores was 16,
+    and the matrix made from it another 12 while the frame was held: 1.8 GB at 100,000
+    articles).
+
+    The pairs are packed as they arrive, into parts of PACKED_PAIRS or more (a block's arrays
+    are small, tens of kilobytes, and once freed they stayed in the heap), then copied into the
+    matrix's arrays one part after another, each let go and the heap trimmed once copied: a
+    part is carved from the free chunks the small arrays left, not mapped on its own, so once
+    freed it stays resident until trimmed (untrimmed, the arrays and every part were held at
+    once)."""
+
+    def __init__(self, order: np.ndarray) -> None:
+        n = len(order)
+        self.order = order  # place → row
+        self.place = np.empty(n, dtype=np.int64)  # row → place
+        self.place[order] = np.arange(n)
+        self.counts = np.zeros(n, dtype=np.int64)  # pairs per place
+        self.last = -1  # the place of the latest row with pairs
+        self.index = np.int32 if n < np.iinfo(np.int32).max else np.int64
+        self.packed: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.waiting = 0
+
+    def add(self, i: np.ndarray, j: np.ndarray, s: np.ndarray) -> None:
+        """Take one block's pairs (i, j, score): i's rows in order, each row's pairs together."""
+        if not len(i):
+            return
+        at = self.place[i]
+        starts = np.flatnonzero(np.diff(at, prepend=self.last))  # where each row's pairs begin
+        if at[0] <= self.last or np.any(np.diff(at[starts]) <= 0):
+            raise RuntimeError("a row's scored pairs arrived apart or out of order")
+        self.counts[at[starts]] = np.diff(np.append(starts, len(at)))
+        self.last = int(at[-1])
+        self.pending.append((self.place[j].astype(self.index), s))
+        self.waiting += len(i)
+        if self.waiting >= PACKED_PAIRS:
+            self._pack()
+
+    def _pack(self) -> None:
+        if self.pending:
+            self.packed.append(tuple(np.concatenate(c) for c in zip(*self.pending, strict=True)))
+            self.pending.clear()
+            self.waiting = 0
+
+    def matrix(self) -> ScoreMatrix:
+        self._pack()
+        n = len(self.order)
+        total = sum(len(p[0]) for p in self.packed)
+        index = self.index if total < np.iinfo(np.int32).max else np.int64
+        indptr = np.zeros(n + 1, dtype=index)
+        np.cumsum(self.counts, out=indptr[1:])
+        indices = np.empty(total, dtype=index)
+        data = np.empty(total, dtype=np.float64)
+        start = 0
+        self.packed.reverse()  # (popped from the end, first part first)
+        while self.packed:
+            columns, scores = self.packed.pop()
+            indices[start : start + len(columns)] = columns
+            data[start : start + len(scores)] = scores
+            start += len(columns)
+            del columns, scores
+            trim_heap()
+        scored = csr_matrix((data, indices, indptr), shape=(n, n))
+        return ScoreMatrix(scored, self.order, self.place)
 
 
 class _ScoringContext(NamedTuple):
@@ -639,22 +695,21 @@ def cluster_events(
     least two independent documents (copies of one article count once)."""
     units = passage_units(corpus, embedder, representative)
     n = units.frame.height
-    pairs = score_all(units, settings) if n else score_all_empty()
+    best = score_matrix(units, settings)
     # nothing after the scoring reads the lexical rows: 0.35 GB at 100,000 articles
     units = replace(units, lexical=csr_matrix((n, 0)))
-    trim_heap()  # (what scoring freed, under the linkage and the score matrix)
+    trim_heap()  # (what scoring freed, under the linkage)
     texts = corpus.texts()
     groups = units.frame["group"].to_list()
     frame = units.frame
     facets = [
         sorted(f)
-        for f in _average_link(n, pairs, settings.align_threshold)
+        for f in _average_link(n, best, settings.align_threshold)
         if len({groups[r] for r in f}) >= 2
     ]
-    # the pair frame becomes the score matrix, and only the pairs consistency reads are kept
-    best = _best_scores(pairs, n)
+    # of the pairs, only those consistency reads are kept as a frame
     floor = min(settings.align_threshold, KEPT_PAIRS_FLOOR)
-    pairs = pairs.filter(pl.col("score") >= floor)
+    pairs = best.pairs(floor)
     merged = _merge_facets(facets, units, groups, settings)
     merged = _join_events(merged, groups, best, settings.join_threshold)
     merged.sort(key=lambda fs: (-len({groups[r] for f in fs for r in f}), min(min(f) for f in fs)))
@@ -1019,68 +1074,103 @@ def pair_codes(pairs: pl.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
     return codes[last], pairs["score"].to_numpy()[order[last]]
 
 
-SCORE_BLOCK = 1 << 20  # pairs placed in the score matrix at once (their indexes: 80 MB)
+PAIR_READ_BLOCK = 1 << 20  # pairs read from a score matrix at once (their rows: 16 MB)
 
 
 @dataclass(frozen=True, slots=True)
 class ScoreMatrix:
-    """The scores of the scored pairs of n rows, looked up by row sets (unscored pairs: 0).
+    """The scores of the scored pairs of n passage rows, looked up by row sets (unscored pairs:
+    0), and read as pairs a block at a time.
 
-    Each pair is held once, in ``upper`` (row r: its partners above r, columns ascending), and
-    the symmetric matrix is made only for the rows asked for: held whole, its two triangles
-    took 1.1 GB at 100,000 articles (47 million pairs)."""
+    Each pair is held once, as it was scored: in ``scored``, whose rows and columns are places,
+    row p holding the pairs scored from row ``order[p]`` (see :class:`_ScoredRows`). The
+    symmetric matrix is made only for the rows asked for: held whole, its two triangles took
+    1.1 GB at 100,000 articles (47 million pairs)."""
 
-    upper: csr_matrix  # (n, n), strictly upper triangular, canonical
+    scored: csr_matrix  # (n, n) over places: each pair once, either way round
+    order: np.ndarray  # place → row
+    place: np.ndarray  # row → place
+
+    @classmethod
+    def of(cls, i: np.ndarray, j: np.ndarray, s: np.ndarray, n: int) -> ScoreMatrix:
+        """Return the matrix of the pairs (i, j, s) over n rows, each pair once (either way
+        round), rows at their own places."""
+        rows = np.arange(n)
+        return cls(csr_matrix((s, (i, j)), shape=(n, n)), rows, rows)
 
     @property
     def n(self) -> int:
-        return self.upper.shape[0]
+        return self.scored.shape[0]
+
+    def __len__(self) -> int:
+        return self.scored.nnz
 
     def between(self, rows: Sequence[int], cols: Sequence[int]) -> csr_matrix:
         """Return the scores of ``rows`` × ``cols`` (a row and a column may be the same row:
         0), columns ascending within a row when ``cols`` is."""
-        u = self.upper
-        return (u[rows][:, cols] + u[cols][:, rows].T).tocsr()
+        u = self.scored
+        r = self.place[np.asarray(rows, dtype=np.int64)]
+        c = self.place[np.asarray(cols, dtype=np.int64)]
+        out = (u[r][:, c] + u[c][:, r].T).tocsr()
+        out.sort_indices()
+        return out
 
     def grouped(self, member: csr_matrix) -> csr_matrix:
         """Return member @ S @ member.T for the symmetric score matrix S (member: k × n)."""
-        half = member @ self.upper @ member.T
+        member = member[:, self.order]  # (its columns by place)
+        half = member @ self.scored @ member.T
         return (half + half.T).tocsr()
 
+    def take(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the rows, columns and scores (i, j, s) of the pairs numbered ``at`` (their
+        places in ``scored``'s entries)."""
+        u = self.scored
+        places = np.searchsorted(u.indptr, at, side="right") - 1
+        return self.order[places], self.order[u.indices[at]], u.data[at]
 
-def _best_scores(pairs: pl.DataFrame, n: int) -> ScoreMatrix:
-    """Return the pair scores of ``pairs`` (i, j, score over n rows; a pair scored twice, either
-    way round, keeps its last score).
+    def block(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (i, j, s) of the pairs numbered start to stop."""
+        return self.take(np.arange(start, min(stop, len(self))))
 
-    Written straight into the matrix's own arrays, SCORE_BLOCK pairs at a time: each row's
-    length is counted first, each block's entries go to the next free places of their rows,
-    and the rows are then sorted in place. Made with scipy from the pairs, the matrix and its
-    copies were held at once."""
-    i = pairs["i"].to_numpy()
-    j = pairs["j"].to_numpy()
-    s = pairs["score"].to_numpy()
-    index = np.int32 if max(n, len(i)) < np.iinfo(np.int32).max else np.int64  # as scipy picks
-    indptr = np.zeros(n + 1, dtype=index)
-    counts = np.zeros(n, dtype=np.int64)
-    for start in range(0, len(i), SCORE_BLOCK):
-        part = slice(start, start + SCORE_BLOCK)
-        counts += np.bincount(np.minimum(i[part], j[part]), minlength=n)
-    np.cumsum(counts, out=indptr[1:])
-    indices = np.empty(len(i), dtype=index)
-    data = np.empty(len(i), dtype=s.dtype)
-    free = indptr[:-1].astype(np.int64)  # each row's next free place
-    for start in range(0, len(i), SCORE_BLOCK):
-        part = slice(start, start + SCORE_BLOCK)
-        at = _placed(np.minimum(i[part], j[part]), free)
-        indices[at] = np.maximum(i[part], j[part])
-        data[at] = s[part]
-    upper = csr_matrix((data, indices, indptr), shape=(n, n))
-    upper.sort_indices()
-    if not upper.has_canonical_format:  # a pair scored twice: keep its last score
-        codes, scores = pair_codes(pairs, n)
-        low, high = np.divmod(codes, max(n, 1))
-        upper = coo_matrix((scores, (low, high)), shape=(n, n)).tocsr()
-    return ScoreMatrix(upper)
+    def pairs(self, floor: float = -math.inf) -> pl.DataFrame:
+        """Return the pairs scoring ``floor`` or more as a frame (i, j, score), in the order
+        they were scored, PAIR_READ_BLOCK at a time."""
+        parts = []
+        for start in range(0, len(self), PAIR_READ_BLOCK):
+            data = self.scored.data[start : start + PAIR_READ_BLOCK]
+            at = np.flatnonzero(data >= floor) + start
+            parts.append(self.take(at))
+        if not parts:
+            return score_all_empty()
+        i, j, s = (np.concatenate(c) for c in zip(*parts, strict=True))
+        columns = {"i": i.astype(np.int32), "j": j.astype(np.int32), "score": s}
+        return pl.DataFrame(columns, schema=PAIR_SCHEMA)
+
+
+@dataclass(frozen=True, slots=True)
+class PairArrays:
+    """Scored pairs as three arrays (i, j, s), read as :class:`ScoreMatrix` is."""
+
+    i: np.ndarray
+    j: np.ndarray
+    s: np.ndarray
+
+    @classmethod
+    def of(cls, pairs: pl.DataFrame) -> PairArrays:
+        return cls(pairs["i"].to_numpy(), pairs["j"].to_numpy(), pairs["score"].to_numpy())
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def take(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.i[at], self.j[at], self.s[at]
+
+    def block(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        part = slice(start, stop)
+        return self.i[part], self.j[part], self.s[part]
+
+
+Pairs = ScoreMatrix | PairArrays  # what average link reads
 
 
 def _placed(keys: np.ndarray, free: np.ndarray) -> np.ndarray:
@@ -1228,31 +1318,31 @@ def score_all_empty() -> pl.DataFrame:
     return pl.DataFrame(schema=PAIR_SCHEMA)
 
 
-def _average_link(n: int, pairs: pl.DataFrame, threshold: float) -> list[list[int]]:
+def _average_link(n: int, pairs: pl.DataFrame | Pairs, threshold: float) -> list[list[int]]:
     """Return the groups of two or more rows that average link on ``pairs`` (unscored pairs
     count 0) joins at ``threshold``: each connected component of the pairs on its own, those
-    larger than MAX_COMPONENT first split (see :func:`_parts`)."""
-    if n == 0 or pairs.height == 0:
+    larger than MAX_COMPONENT first split (see :func:`_parts`). The pairs are read a block at
+    a time, so a score matrix is not made into arrays of every pair's rows."""
+    if isinstance(pairs, pl.DataFrame):
+        pairs = PairArrays.of(pairs)
+    if n == 0 or len(pairs) == 0:
         return []
-    i = pairs["i"].to_numpy()
-    j = pairs["j"].to_numpy()
-    s = pairs["score"].to_numpy()
-    return _link_parts(_parts(n, i, j, s, threshold), i, j, s, threshold)
+    return _link_parts(_parts(n, pairs, threshold), pairs, threshold)
 
 
-def _parts(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray, threshold: float) -> np.ndarray:
-    """Return a part number for each of the n rows: the connected components of the pairs
-    (i, j, s), with each component of more than MAX_COMPONENT rows cut into the components of
-    its pairs at ever higher scores, until it falls apart into parts of at most MAX_COMPONENT
-    rows (or the cut reaches 1.0: then its parts are kept as they are). Parts are numbered in
-    the order of their components, and a component's parts in the order of their first rows.
+def _parts(n: int, pairs: Pairs, threshold: float) -> np.ndarray:
+    """Return a part number for each of the n rows: the connected components of the pairs,
+    with each component of more than MAX_COMPONENT rows cut into the components of its pairs
+    at ever higher scores, until it falls apart into parts of at most MAX_COMPONENT rows (or
+    the cut reaches 1.0: then its parts are kept as they are). Parts are numbered in the order
+    of their components, and a component's parts in the order of their first rows.
 
     All oversized components are cut in one pass over the pairs per score level, and the
     parts are found before any pair is sorted: at 100,000 articles one component holds nearly
     all 47 million pairs, and sorting them once per component and again per part held two
     sorted copies of them at once."""
-    labels = _components(n, i, j)
-    sizes = np.bincount(labels[_linked_rows(n, i, j)], minlength=int(labels.max()) + 1)
+    labels = _components(n, pairs)
+    sizes = np.bincount(labels[_linked_rows(n, pairs)], minlength=int(labels.max()) + 1)
     open_ = sizes > MAX_COMPONENT  # components still to cut
     if not open_.any():
         return labels
@@ -1260,7 +1350,7 @@ def _parts(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray, threshold: float
     cut = threshold
     while open_.any():
         cut = min(cut + 0.05, 1.0)  # (0.5 + ten steps is 1.0000000000000004: no pair at all)
-        pieces = _components(n, i, j, among=open_[labels], s=s, cut=cut)
+        pieces = _components(n, pairs, among=open_[labels], cut=cut)
         rows = np.flatnonzero(open_[labels])
         largest = np.zeros(len(open_), dtype=np.int64)  # per component: its largest part
         np.maximum.at(largest, labels[rows], np.bincount(pieces[rows])[pieces[rows]])
@@ -1277,28 +1367,21 @@ COMPONENT_BLOCK = 1 << 20  # pairs joined into the components at once
 
 
 def _components(
-    n: int,
-    i: np.ndarray,
-    j: np.ndarray,
-    *,
-    among: np.ndarray | None = None,
-    s: np.ndarray | None = None,
-    cut: float = 0.0,
+    n: int, pairs: Pairs, *, among: np.ndarray | None = None, cut: float | None = None
 ) -> np.ndarray:
-    """Return the connected component of each of n rows under the pairs (i, j), numbered in
-    the order of their first rows, as scipy numbers them; with ``among`` (a flag per row) only
-    the pairs whose rows it flags, with ``s`` only those scoring ``cut`` or more. The pairs are
-    joined COMPONENT_BLOCK at a time, each block on the components of those before it:
-    scipy's graph of all 47 million pairs of 100,000 articles, with its copies and transpose,
-    took 1.5 GB."""
+    """Return the connected component of each of n rows under the pairs, numbered in the order
+    of their first rows, as scipy numbers them; with ``among`` (a flag per row) only the pairs
+    whose rows it flags, with ``cut`` only those scoring ``cut`` or more. The pairs are joined
+    COMPONENT_BLOCK at a time, each block on the components of those before it: scipy's graph
+    of all 47 million pairs of 100,000 articles, with its copies and transpose, took 1.5 GB."""
     labels = np.arange(n, dtype=np.int32)
-    for start in range(0, len(i), COMPONENT_BLOCK):
-        part = slice(start, start + COMPONENT_BLOCK)
-        a, b = labels[i[part]], labels[j[part]]
-        if among is not None or s is not None:  # (unfiltered: the pairs as they are)
-            chosen = np.ones(len(a), dtype=bool) if among is None else among[i[part]]
-            if s is not None:
-                chosen &= s[part] >= cut
+    for start in range(0, len(pairs), COMPONENT_BLOCK):
+        i, j, s = pairs.block(start, start + COMPONENT_BLOCK)
+        a, b = labels[i], labels[j]
+        if among is not None or cut is not None:  # (unfiltered: the pairs as they are)
+            chosen = np.ones(len(a), dtype=bool) if among is None else among[i]
+            if cut is not None:
+                chosen &= s >= cut
             a, b = a[chosen], b[chosen]
         # (bool: the many pairs between two components so far add up to True; int8 ones wrap
         # round to an explicit 0 every 256, an edge only by csgraph's rule for stored zeros)
@@ -1309,41 +1392,40 @@ def _components(
     return labels
 
 
-def _linked_rows(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def _linked_rows(n: int, pairs: Pairs) -> np.ndarray:
     """Return the rows that are in at least one pair, ascending."""
     seen = np.zeros(n, dtype=bool)
-    seen[i] = True
-    seen[j] = True
+    for start in range(0, len(pairs), COMPONENT_BLOCK):
+        i, j, _ = pairs.block(start, start + COMPONENT_BLOCK)
+        seen[i] = True
+        seen[j] = True
     return np.flatnonzero(seen)
 
 
-def _link_parts(
-    parts: np.ndarray, i: np.ndarray, j: np.ndarray, s: np.ndarray, threshold: float
-) -> list[list[int]]:
+def _link_parts(parts: np.ndarray, pairs: Pairs, threshold: float) -> list[list[int]]:
     """Average-link the rows of each part (rows sharing a number of ``parts``) on the pairs
     inside it, parts in ascending number; a part still larger than MAX_COMPONENT is one group
     as it is (its pairs held together at the highest cut).
 
-    The indexes of the pairs inside a part are placed by part LINK_BLOCK pairs at a time (a
+    The numbers of the pairs inside a part are placed by part LINK_BLOCK pairs at a time (a
     counting sort, int32 below 2**31 pairs), and each part's pairs are gathered from them when
     their turn comes. With argsort's int64 order of all the pairs and a sorted copy of their
     part numbers, this step peaked 1,004 MiB above the memory before it at 100,000 articles
     (47 million pairs); now 82 (bench/memory.py --steps)."""
     n_parts = int(parts.max()) + 1 if len(parts) else 0
     counts = np.zeros(n_parts, dtype=np.int64)
-    for start in range(0, len(i), LINK_BLOCK):
-        counts += np.bincount(_pair_parts(parts, i, j, start)[0], minlength=n_parts)
+    for start in range(0, len(pairs), LINK_BLOCK):
+        counts += np.bincount(_pair_parts(parts, pairs, start)[0], minlength=n_parts)
     bounds = np.concatenate([[0], np.cumsum(counts)])  # part k's pairs: bounds[k]:bounds[k + 1]
     free = bounds[:-1].copy()  # each part's next free place
-    order = np.empty(int(counts.sum()), dtype=np.int32 if len(i) < 2**31 else np.int64)
-    for start in range(0, len(i), LINK_BLOCK):
-        keys, inside = _pair_parts(parts, i, j, start)
+    order = np.empty(int(counts.sum()), dtype=np.int32 if len(pairs) < 2**31 else np.int64)
+    for start in range(0, len(pairs), LINK_BLOCK):
+        keys, inside = _pair_parts(parts, pairs, start)
         order[_placed(keys, free)] = inside
     clusters: list[list[int]] = []
     local = np.full(len(parts), -1)
     for part in np.flatnonzero(counts).tolist():
-        at = order[bounds[part] : bounds[part + 1]]
-        pi, pj, ps = i[at], j[at], s[at]
+        pi, pj, ps = pairs.take(order[bounds[part] : bounds[part + 1]])
         rows = np.unique(np.concatenate([pi, pj]))
         clusters.extend(_link_part(rows, pi, pj, ps, threshold, local))
     return clusters
@@ -1352,15 +1434,13 @@ def _link_parts(
 LINK_BLOCK = 1 << 20  # pairs placed by part at once
 
 
-def _pair_parts(
-    parts: np.ndarray, i: np.ndarray, j: np.ndarray, start: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _pair_parts(parts: np.ndarray, pairs: Pairs, start: int) -> tuple[np.ndarray, np.ndarray]:
     """Return the part of each pair of the LINK_BLOCK from ``start`` that lies inside one part,
-    and the indexes of those pairs."""
-    block = slice(start, start + LINK_BLOCK)
-    a, b = parts[i[block]], parts[j[block]]
+    and the numbers of those pairs."""
+    i, j, _ = pairs.block(start, start + LINK_BLOCK)
+    a, b = parts[i], parts[j]
     inside = np.flatnonzero(a == b)
-    return a[inside], (inside + start).astype(np.int32 if len(i) < 2**31 else np.int64)
+    return a[inside], (inside + start).astype(np.int32 if len(pairs) < 2**31 else np.int64)
 
 
 def _link_part(

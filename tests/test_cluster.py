@@ -657,10 +657,11 @@ def test_every_pair_score_is_the_one_pair_signals_explains(monkeypatch, tmp_path
     assert len(set(groups)) <= cluster.ALL_PAIRS_DOCS  # every cross-document pair is scored
     frames = []
     # blocks of 1, 3 and 16 documents, their pairs packed 5 at a time, all together or one by
-    # one as they arrive
-    for block, packed in ((1, 5), (3, 1 << 20), (16, 1)):
+    # one as they arrive, and read back from the matrix 3 at a time or all together
+    for block, packed, read in ((1, 5, 3), (3, 1 << 20, 1 << 20), (16, 1, 1 << 20)):
         monkeypatch.setattr(cluster, "SPARSE_BLOCK", block)
         monkeypatch.setattr(cluster, "PACKED_PAIRS", packed)
+        monkeypatch.setattr(cluster, "PAIR_READ_BLOCK", read)
         frames.append(cluster.score_all(units, settings, workers=1))
     monkeypatch.setattr(cluster, "SPARSE_BLOCK", 3)
     monkeypatch.setattr(cluster, "PACKED_PAIRS", 7)

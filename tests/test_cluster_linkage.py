@@ -15,11 +15,13 @@ from scipy.spatial.distance import squareform
 from dedupe import cluster
 from dedupe.cluster import (
     PAIR_SCHEMA,
+    PairArrays,
+    ScoreMatrix,
     _attach,
     _average_link,
-    _best_scores,
     _cohesion,
     _join_events,
+    _ScoredRows,
     _within,
 )
 
@@ -33,6 +35,26 @@ def random_pairs(seed: int, n: int, density: float) -> pl.DataFrame:
     i, j = np.where(flip, j, i), np.where(flip, i, j)
     score = rng.uniform(0.25, 1.0, i.size)
     return pl.DataFrame({"i": i, "j": j, "score": score}, schema=PAIR_SCHEMA)
+
+
+def scored(pairs: pl.DataFrame, n: int, seed: int = 0) -> ScoreMatrix:
+    """The score matrix of ``pairs`` (each pair once, either way round) as score_matrix makes
+    it: the rows taken in a random order, each row's pairs (in a random order) together, a
+    random number of rows per block."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    collected = _ScoredRows(order)
+    by_row: dict[int, list[tuple[int, int, float]]] = {}
+    for a, b, v in pairs.iter_rows():
+        by_row.setdefault(a, []).append((a, b, v))
+    rows = [int(r) for r in order if int(r) in by_row]
+    while rows:
+        k = int(rng.integers(1, 5))
+        take, rows = rows[:k], rows[k:]
+        block = [by_row[r][m] for r in take for m in rng.permutation(len(by_row[r]))]
+        i, j, s = (np.array(c) for c in zip(*block, strict=True))
+        collected.add(i.astype(np.int32), j.astype(np.int32), s.astype(np.float64))
+    return collected.matrix()
 
 
 def dense_average_link(n: int, pairs: pl.DataFrame, threshold: float) -> set[frozenset[int]]:
@@ -56,12 +78,12 @@ def test_average_link_matches_the_dense_computation(seed: int) -> None:
     assert ours  # the graphs are dense enough to link something
 
 
-def test_best_scores_within_cohesion_and_attach_match_plain_sums() -> None:
+def test_score_matrix_within_cohesion_and_attach_match_plain_sums() -> None:
     n = 40
     pairs = random_pairs(7, n, density=0.3)
     score = {frozenset((a, b)): v for a, b, v in pairs.iter_rows()}
-    best = _best_scores(pairs, n)
-    assert best.upper.nnz == len(score)
+    best = scored(pairs, n, seed=7)
+    assert len(best) == len(score)
     rows = [3, 17, 5, 29, 11, 0]
     within = _within(rows, best)
     for r in rows:
@@ -96,7 +118,7 @@ def test_best_scores_within_cohesion_and_attach_match_plain_sums() -> None:
 
 
 @pytest.mark.parametrize("seed", [4, 5])
-def test_best_scores_is_the_symmetric_score_matrix_and_a_pair_scored_twice_keeps_its_last(
+def test_the_score_matrix_is_the_symmetric_matrix_of_the_pairs_whatever_order_they_came_in(
     seed: int,
 ) -> None:
     n = 30
@@ -104,30 +126,59 @@ def test_best_scores_is_the_symmetric_score_matrix_and_a_pair_scored_twice_keeps
     dense = np.zeros((n, n))
     for a, b, v in pairs.iter_rows():
         dense[a, b] = dense[b, a] = v
-    best = _best_scores(pairs, n)
-    every = list(range(n))
-    assert best.upper.has_canonical_format and best.upper.nnz == pairs.height
-    assert np.array_equal(best.between(every, every).toarray(), dense)
-    # any rows by any columns, a row among both: the dense scores, columns ascending
-    rng = np.random.default_rng(seed)
-    for _ in range(5):
-        rows = rng.choice(n, 9, replace=False).tolist()
-        cols = sorted(rng.choice(n, 12, replace=False).tolist())
-        got = best.between(rows, cols)
-        assert got.has_sorted_indices
-        assert np.array_equal(got.toarray(), dense[rows][:, cols])
-    member = csr_matrix(rng.integers(0, 2, (4, n)).astype(np.float64))
-    assert np.allclose(best.grouped(member).toarray(), member @ dense @ member.T)
-    # the first pair again, either way round, with a new score: the new one counts
-    a, b, _ = pairs.row(0)
-    again = pl.concat(
-        [pairs, pl.DataFrame({"i": [b], "j": [a], "score": [0.3125]}, schema=PAIR_SCHEMA)]
+    for best in (scored(pairs, n, seed), ScoreMatrix.of(*PairArrays.of(pairs).block(0, n * n), n)):
+        every = list(range(n))
+        assert len(best) == pairs.height
+        assert np.array_equal(best.between(every, every).toarray(), dense)
+        # any rows by any columns, a row among both: the dense scores, columns ascending
+        rng = np.random.default_rng(seed)
+        for _ in range(5):
+            rows = rng.choice(n, 9, replace=False).tolist()
+            cols = sorted(rng.choice(n, 12, replace=False).tolist())
+            got = best.between(rows, cols)
+            assert got.has_sorted_indices
+            assert np.array_equal(got.toarray(), dense[rows][:, cols])
+        member = csr_matrix(rng.integers(0, 2, (4, n)).astype(np.float64))
+        assert np.allclose(best.grouped(member).toarray(), member @ dense @ member.T)
+        # read back: every pair, either way round as it was given
+        back = best.pairs()
+        assert sorted(back.iter_rows()) == sorted(pairs.iter_rows())
+
+
+@pytest.mark.parametrize(("packed", "read"), [(1, 1), (7, 5), (1 << 20, 1 << 20)])
+def test_scored_rows_are_the_matrix_in_the_order_they_came_and_read_back_in_it(
+    monkeypatch, packed: int, read: int
+) -> None:
+    # rows with no pair, rows with many, pairs either way round; packed one pair, 7 pairs or
+    # all at once, read back a pair, 5 or all at a time: the pairs as they came, in order
+    monkeypatch.setattr(cluster, "PACKED_PAIRS", packed)
+    monkeypatch.setattr(cluster, "PAIR_READ_BLOCK", read)
+    n = 60
+    pairs = random_pairs(9, n, density=0.15).filter(pl.col("i") % 7 != 3)
+    order = np.random.default_rng(3).permutation(n)
+    place = np.empty(n, dtype=np.int64)
+    place[order] = np.arange(n)
+    came = pairs.with_columns(pl.Series("at", place[pairs["i"].to_numpy()])).sort(
+        "at", maintain_order=True
     )
-    dense[a, b] = dense[b, a] = 0.3125
-    best = _best_scores(again, n)
-    assert best.upper.has_canonical_format and best.upper.nnz == pairs.height
-    assert np.array_equal(best.between(every, every).toarray(), dense)
-    assert _best_scores(pairs.clear(), n).upper.nnz == 0
+    collected = _ScoredRows(order)
+    for part in came.partition_by("at", maintain_order=True):
+        collected.add(part["i"].to_numpy(), part["j"].to_numpy(), part["score"].to_numpy())
+    best = collected.matrix()
+    assert best.scored.indices.dtype == best.scored.indptr.dtype == np.int32
+    assert best.pairs().equals(came.drop("at"))
+    assert best.pairs(0.6).equals(came.drop("at").filter(pl.col("score") >= 0.6))
+    i, j, s = best.block(0, len(best))
+    assert np.array_equal(i, came["i"].to_numpy()) and np.array_equal(j, came["j"].to_numpy())
+    assert np.array_equal(s, came["score"].to_numpy())
+    assert _ScoredRows(order).matrix().pairs().height == 0
+    # a row's pairs that come apart, or rows out of the given order, are refused
+    first, second = came.partition_by("at", maintain_order=True)[:2]
+    for late in (first, second):
+        collected = _ScoredRows(order)
+        collected.add(second["i"].to_numpy(), second["j"].to_numpy(), second["score"].to_numpy())
+        with pytest.raises(RuntimeError, match="apart or out of order"):
+            collected.add(late["i"].to_numpy(), late["j"].to_numpy(), late["score"].to_numpy())
 
 
 def test_row_dots_in_blocks_are_the_dot_products_of_the_pairs(monkeypatch) -> None:
@@ -141,11 +192,11 @@ def test_row_dots_in_blocks_are_the_dot_products_of_the_pairs(monkeypatch) -> No
     assert cluster._row_dots(vectors, x[:0], y[:0]).shape == (0,)
 
 
-def _scores(n: int, scored: dict[tuple[int, int], float]):
+def _scores(n: int, given: dict[tuple[int, int], float]) -> ScoreMatrix:
     pairs = pl.DataFrame(
-        [(a, b, v) for (a, b), v in scored.items()], schema=PAIR_SCHEMA, orient="row"
+        [(a, b, v) for (a, b), v in given.items()], schema=PAIR_SCHEMA, orient="row"
     )
-    return _best_scores(pairs, n)
+    return scored(pairs, n)
 
 
 def test_events_sharing_a_document_join_on_the_mean_of_their_pairs_across_documents() -> None:
@@ -309,31 +360,6 @@ def test_average_link_with_oversized_components_matches_the_plain_rule(
     assert held == [list(range(31, 43))]  # one group, whether or not cuts were tried on it
 
 
-@pytest.mark.parametrize("block", [1, 7, 1 << 22])
-def test_best_scores_in_blocks_is_the_upper_triangle(monkeypatch, block) -> None:
-    # rows with no pair, rows with many, pairs either way round; placed one pair, 7 pairs (the
-    # last block short) or all at once: the same canonical matrix scipy gives
-    monkeypatch.setattr(cluster, "SCORE_BLOCK", block)
-    n = 60
-    pairs = random_pairs(9, n, density=0.15).filter(pl.col("i") % 7 != 3)
-    i, j, s = pairs["i"].to_numpy(), pairs["j"].to_numpy(), pairs["score"].to_numpy()
-    expected = coo_matrix((s, (np.minimum(i, j), np.maximum(i, j))), shape=(n, n)).tocsr()
-    best = _best_scores(pairs, n).upper
-    assert best.has_canonical_format
-    assert best.indices.dtype == expected.indices.dtype == np.int32
-    assert np.array_equal(best.indptr, expected.indptr)
-    assert np.array_equal(best.indices, expected.indices)
-    assert np.array_equal(best.data, expected.data)
-    # a pair scored twice, in separate blocks: its last score
-    a, b, _ = pairs.row(0)
-    again = pl.concat(
-        [pairs, pl.DataFrame({"i": [b], "j": [a], "score": [0.5]}, schema=PAIR_SCHEMA)]
-    )
-    scores = _best_scores(again, n)
-    assert scores.between([a], [b])[0, 0] == scores.between([b], [a])[0, 0] == 0.5
-    assert scores.upper.nnz == best.nnz
-
-
 @pytest.mark.parametrize("block", [1, 5, 1 << 22])
 def test_components_joined_in_blocks_are_scipys_numbered_alike(monkeypatch, block) -> None:
     # sparse random graphs (many components, rows in none) joined a pair, 5 pairs or all at
@@ -349,9 +375,9 @@ def test_components_joined_in_blocks_are_scipys_numbered_alike(monkeypatch, bloc
             graph = coo_matrix((np.ones(int(kept.sum())), (i[kept], j[kept])), shape=(n, n))
             expected = connected_components(graph, directed=False)[1]
             if kept.all():
-                got = cluster._components(n, i, j)
+                got = cluster._components(n, PairArrays(i, j, s))
             else:
-                got = cluster._components(n, i, j, among=among, s=s, cut=0.6)
+                got = cluster._components(n, PairArrays(i, j, s), among=among, cut=0.6)
             assert np.array_equal(got, expected)
 
 
@@ -361,5 +387,5 @@ def test_components_hold_through_hundreds_of_pairs_between_the_same_two(monkeypa
     monkeypatch.setattr(cluster, "COMPONENT_BLOCK", 299)
     i = np.concatenate([np.arange(299), np.arange(256)])
     j = np.concatenate([np.arange(1, 300), np.full(256, 300)])
-    labels = cluster._components(302, i, j)
+    labels = cluster._components(302, PairArrays(i, j, np.ones(len(i))))
     assert labels.tolist() == [0] * 301 + [1]
