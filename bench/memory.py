@@ -10,6 +10,13 @@ the next ones), and ``peak``, the highest resident memory during the stage (the 
 high-water mark, reset after each stage). The run's peak is the largest ``peak``; what a
 stage holds on to is the step in ``live``. bench/run.py measures whole runs in separate
 processes; this is the breakdown behind its peak-memory figures.
+
+A third figure, ``tree peak``, counts the worker processes too: the proportional set size
+(PSS: a page shared by k processes counts 1/k in each) summed over this process and its
+descendants, sampled every half second (a peak shorter than that can be missed). Workers are
+forked and share the parent's pages until either writes them; reading a Python object writes
+its reference count, so a worker that reads the parent's objects copies their pages, and
+``peak`` alone (this process) does not see that.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ import argparse
 import ctypes
 import ctypes.util
 import gc
+import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -51,14 +60,77 @@ def _status(field: str) -> float:
     raise RuntimeError(f"/proc/self/status has no {field}")
 
 
+def _descendants(pid: int) -> list[int]:
+    """Return the processes under ``pid`` (its children, theirs, ...) that are still there."""
+    out, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children", encoding="ascii") as handle:
+                    children = [int(c) for c in handle.read().split()]
+            except OSError:
+                continue
+            out.extend(children)
+            todo.extend(children)
+    return out
+
+
+def _pss(pid: int) -> float:
+    """Return a process's proportional set size in MiB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / MIB
+    except OSError:
+        pass
+    return 0.0
+
+
+class TreeSampler(threading.Thread):
+    """Samples the PSS of this process and its descendants, summed, every ``interval`` seconds;
+    :meth:`take` returns the highest sum since the last call."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._peak = 0.0
+
+    def sample(self) -> float:
+        me = os.getpid()
+        total = sum(_pss(pid) for pid in [me, *_descendants(me)])
+        with self._lock:
+            self._peak = max(self._peak, total)
+        return total
+
+    def run(self) -> None:
+        while True:
+            self.sample()
+            time.sleep(self.interval)
+
+    def take(self) -> float:
+        now = self.sample()
+        with self._lock:
+            peak, self._peak = self._peak, now
+        return peak
+
+
 class Marks:
-    """Prints one row per stage: seconds, live and peak MiB."""
+    """Prints one row per stage: seconds, live, peak and tree peak MiB."""
 
     def __init__(self) -> None:
         name = ctypes.util.find_library("c")
         self._trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
         self.start = self._last = time.perf_counter()
-        self.rows: list[tuple[str, float, float, float]] = []
+        self.rows: list[tuple[str, float, float, float, float]] = []
+        self._tree = TreeSampler()
+        self._tree.start()
         self._reset_peak()
 
     def _reset_peak(self) -> None:
@@ -67,13 +139,14 @@ class Marks:
 
     def __call__(self, stage: str) -> None:
         peak = _status("VmHWM")
+        tree = self._tree.take()
         seconds = time.perf_counter() - self._last
         gc.collect()
         if self._trim is not None:
             self._trim(0)
         live = _status("VmRSS")
-        self.rows.append((stage, seconds, live, peak))
-        print(f"| {stage} | {seconds:.1f} | {live:,.0f} | {peak:,.0f} |", flush=True)
+        self.rows.append((stage, seconds, live, peak, tree))
+        print(f"| {stage} | {seconds:.1f} | {live:,.0f} | {peak:,.0f} | {tree:,.0f} |", flush=True)
         self._reset_peak()
         self._last = time.perf_counter()
 
@@ -126,7 +199,7 @@ def main() -> None:
     model = {"model": args.model} if args.model else {}
     settings = Settings(cache_dir=args.cache_dir, **model).validate()
     print(f"{args.folder}, model {settings.model}, cache {args.cache_dir or 'none'}\n")
-    print("| stage | seconds | live MiB | peak MiB |\n|---|---:|---:|---:|")
+    print("| stage | seconds | live MiB | peak MiB | tree peak MiB |\n|---|---:|---:|---:|---:|")
     marks = Marks()
     for module, steps in STEPS.items() if args.steps else ():  # (a missing name fails here)
         for step in steps:
@@ -164,7 +237,11 @@ def main() -> None:
     marks("reports")
     total = time.perf_counter() - marks.start
     peak = max(row[3] for row in marks.rows)
-    print(f"\n{corpus.documents.height:,} articles, {total:.0f} s, run peak {peak:,.0f} MiB")
+    tree = max(row[4] for row in marks.rows)
+    print(
+        f"\n{corpus.documents.height:,} articles, {total:.0f} s, run peak {peak:,.0f} MiB, "
+        f"with its workers {tree:,.0f} MiB"
+    )
 
 
 if __name__ == "__main__":
