@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
 _PRELOAD: list[Callable[[], object]] = []  # read-only tables workers inherit (see preload)
@@ -18,9 +20,21 @@ def preload(load: _Loader) -> _Loader:
     return load
 
 
-def _before_fork() -> None:
+@contextmanager
+def _forking() -> Iterator[None]:
+    """Prepare this process to fork workers, and undo it once they are done: the preloaded
+    tables are loaded, and every object is frozen out of the garbage collector's reach. A
+    collection in a worker otherwise writes into the header of every object it inherited,
+    copying each page that holds one: the parent's tables, texts and facts, once per worker
+    (gc.freeze's documented use)."""
     for load in _PRELOAD:
         load()
+    gc.collect()  # (garbage frozen now would never be collected)
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def map_items(
@@ -45,9 +59,7 @@ def map_items(
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    if os.name == "posix":
-        _before_fork()
-    with context.Pool(workers) as pool:
+    with _forking() if os.name == "posix" else nullcontext(), context.Pool(workers) as pool:
         return list(pool.imap(fn, items, chunksize=max(1, n // (workers * 8))))
 
 
@@ -87,9 +99,8 @@ def imap_shared(
     import multiprocessing
 
     _SHARED = (fn, shared)
-    _before_fork()
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
+        with _forking(), multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
             yield from pool.imap(_call_shared, items, chunksize=max(1, len(items) // (workers * 8)))
     finally:
         _SHARED = None

@@ -83,3 +83,28 @@ def test_imap_shared_yields_each_result_in_order_from_the_workers():
     # below the minimum, in this process
     assert [v for pid, v in parallel.imap_shared(_pid_and_sum, 1, [1, 2], 2, 3)] == [2, 3]
     assert parallel._SHARED is None  # nothing left for later pools
+
+
+def _frozen(item: int) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def _frozen_shared(shared: int, item: int) -> int:
+    return _frozen(item)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="forked workers")
+def test_workers_inherit_the_parents_objects_frozen_and_the_parent_unfreezes_them():
+    # frozen: a collection in a worker does not write into (and copy) the pages of every
+    # object it inherited; the parent's own collector has them back once the workers are done
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    for counts in (
+        parallel.map_items(_frozen, list(range(8)), 2, 2),
+        parallel.map_shared(_frozen_shared, 0, list(range(8)), 2, 2),
+    ):
+        assert min(counts) > 1000  # (the modules, tables and objects of this process)
+        assert gc.get_freeze_count() == 0
