@@ -245,14 +245,20 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
 
 PARALLEL_MIN_PASSAGES = 4000  # below this, worker processes cost more than they save
 LEXICAL_PARTS_PER_WORKER = 4
+# passages in one part at most: a part's texts, word tables and rows are its worker's memory,
+# and four parts per worker made parts of 190,000 passages at 100,000 articles, which took the
+# two workers 2.4 GB above the parent (bench/memory.py, tree peak)
+LEXICAL_PART_PASSAGES = 20_000
 
 
 def _lexical_parts(documents: Sequence[str], workers: int | None) -> list[tuple[int, int]]:
-    """Return (start, end) row ranges of whole documents: one, or a few per worker."""
+    """Return (start, end) row ranges of whole documents: one, or a few per worker, of at most
+    about LEXICAL_PART_PASSAGES rows each."""
     n = len(documents)
     if n < PARALLEL_MIN_PASSAGES:
         return [(0, n)]
     parts = (workers or os.cpu_count() or 1) * LEXICAL_PARTS_PER_WORKER
+    parts = max(parts, math.ceil(n / LEXICAL_PART_PASSAGES))
     cuts = [0]
     for k in range(1, parts):
         cut = max(cuts[-1], k * n // parts)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import math
 import os
 from collections import defaultdict
 from collections.abc import Sequence
@@ -102,6 +103,10 @@ _MIX = np.array(
     dtype=np.uint64,
 )  # fmt: skip
 PARALLEL_MIN_TEXTS = 400  # below this, worker processes cost more than they save
+# characters of text in one worker's job at most: a job's tokens, their hashes and signatures
+# are its worker's memory, and cut in eight jobs the 100,000 articles made jobs of 12,500
+# articles, which took the two workers 2.4 GB above the parent (bench/memory.py, tree peak)
+SIGN_JOB_CHARS = 4_000_000
 
 
 @lru_cache(maxsize=1_000_000)
@@ -531,9 +536,11 @@ def _sign_jobs(
     if n_docs == 0:
         empty = np.zeros((0, params.num_perm), dtype=np.uint64)
         return _Signed(empty, [], np.zeros(len(texts), dtype=bool), empty)
-    chunks = 1 if workers < 2 or n_docs < PARALLEL_MIN_TEXTS else workers * 4
     text_ends = np.cumsum(passages)
     chars = np.cumsum(texts.str.len_chars().to_numpy())[text_ends - 1]
+    chunks = 1
+    if workers >= 2 and n_docs >= PARALLEL_MIN_TEXTS:
+        chunks = max(workers * 4, math.ceil(int(chars[-1]) / SIGN_JOB_CHARS))
     cuts = np.searchsorted(chars, chars[-1] * np.arange(1, chunks) / chunks)
     bounds = [0, *sorted({int(c) + 1 for c in cuts if 0 <= c < n_docs - 1}), n_docs]
     jobs = []

@@ -700,6 +700,15 @@ def test_lexical_parts_cover_every_row_and_never_split_a_document(monkeypatch):
             assert hi > lo
             assert lo == 0 or documents[lo] != documents[lo - 1]
     assert cluster._lexical_parts(documents[:9], 2) == [(0, 9)]  # below the minimum: one part
+    # past the few per worker, parts of LEXICAL_PART_PASSAGES rows: a part runs past that only
+    # to the end of the document it reached
+    monkeypatch.setattr(cluster, "LEXICAL_PART_PASSAGES", 4)
+    many = [f"d{k}" for k in range(20) for _ in range(1 + k % 3)]  # 39 rows
+    parts = cluster._lexical_parts(many, 1)
+    assert len(parts) > cluster.LEXICAL_PARTS_PER_WORKER
+    assert parts[0][0] == 0 and parts[-1][1] == len(many)
+    assert all(hi == lo for (_, hi), (lo, _) in itertools.pairwise(parts))
+    assert all(many[lo:hi].index(many[hi - 1]) <= 4 for lo, hi in parts)
 
 
 def test_document_vectors_are_the_mean_of_the_vectors_clustering_embeds(tmp_path):

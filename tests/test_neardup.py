@@ -344,6 +344,21 @@ def test_parallel_find_duplicates_equals_serial(tmp_path, monkeypatch):
     parallel = find_duplicates(corpus, Settings(), workers=2)
     assert np.array_equal(serial.signatures, parallel.signatures)
     assert serial.groups == parallel.groups and serial.ids == parallel.ids
+    # jobs of at most 500 characters (a document or two each): more than the 2 × 4 by default
+    jobs: list[int] = []
+    handed = neardup.map_items
+
+    def counted(fn, items, *args, **kwargs):  # type: ignore[no-untyped-def]
+        jobs.append(len(items))
+        return handed(fn, items, *args, **kwargs)
+
+    monkeypatch.setattr(neardup, "map_items", counted)
+    monkeypatch.setattr(neardup, "SIGN_JOB_CHARS", 500)
+    small = find_duplicates(corpus, Settings(), workers=2)
+    assert np.array_equal(serial.signatures, small.signatures)
+    assert serial.groups == small.groups and serial.ids == small.ids
+    chars = sum(len(t) for t in neardup.document_texts(corpus)["text"])
+    assert chars // 500 > 2 * 4 and jobs[0] > 2 * 4
     texts = neardup.document_texts(corpus)
     assert list(texts["id"]) == list(serial.ids)
     params = MinHashParams.from_settings(Settings())
