@@ -161,7 +161,7 @@ def _marked(marks: Marks, stage: str, fn):  # type: ignore[no-untyped-def]
 
 
 # the steps that --steps marks (each call of them ends a row): of cluster_events, then of
-# find_inconsistencies (its lookup tables, then the checks, run in worker processes)
+# find_inconsistencies (its lookup tables, then each check)
 STEPS = {
     cluster: (
         "matched_passages",
@@ -177,7 +177,7 @@ STEPS = {
         "_folded_into",
         "_continue_discourse",
     ),
-    consistency: ("build_context", "PassageStarts", "map_shared"),
+    consistency: ("build_context", "PassageStarts", "_one_check"),
 }
 STAGE_OF = {cluster: "events", consistency: "consistency"}
 

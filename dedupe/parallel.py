@@ -66,21 +66,6 @@ def map_items(
 _SHARED: tuple[Callable[[Any, Any], Any], Any] | None = None  # what forked workers inherit
 
 
-def map_shared(
-    fn: Callable[[Any, Any], Any],
-    shared: Any,
-    items: list[Any],
-    workers: int | None,
-    min_items: int,
-) -> list[Any]:
-    """Return ``[fn(shared, item) for item in items]``, like :func:`map_items`, for work that
-    reads one large object (matrices of a whole corpus): ``shared`` reaches the worker
-    processes by fork, never pickled, so they read the parent's pages. Where processes cannot
-    be forked, below ``min_items``, or inside one of its own workers, it runs in this
-    process."""
-    return list(imap_shared(fn, shared, items, workers, min_items))
-
-
 def imap_shared(
     fn: Callable[[Any, Any], Any],
     shared: Any,
@@ -88,9 +73,12 @@ def imap_shared(
     workers: int | None,
     min_items: int,
 ) -> Iterator[Any]:
-    """Yield ``fn(shared, item)`` for each item in order, as :func:`map_shared` computes them,
-    each as soon as it and those before it are done: the caller can pack or drop each result
-    before the next arrive, rather than hold them all."""
+    """Yield ``fn(shared, item)`` for each item in order, like :func:`map_items`, for work that
+    reads one large object (matrices of a whole corpus): ``shared`` reaches the worker
+    processes by fork, never pickled, so they read the parent's pages. Each result is yielded
+    as soon as it and those before it are done: the caller can pack or drop each one before
+    the next arrive, rather than hold them all. Where processes cannot be forked, below
+    ``min_items``, or inside one of its own workers, it runs in this process."""
     global _SHARED
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < min_items or os.name != "posix" or _SHARED is not None:

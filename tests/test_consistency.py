@@ -216,9 +216,9 @@ def test_names_in_one_report_are_compared_within_a_skeleton_group():
     assert surname_pairs(names, _context(texts), {}) == [("كرامين", "كريمين")]
 
 
-def test_the_checks_find_the_same_on_two_processes(report, monkeypatch, tmp_path):
-    """find_inconsistencies runs its three checks in worker processes from PARALLEL_MIN_FACTS
-    facts on: the findings (all three kinds here) are the ones one process finds, in order."""
+def test_the_three_checks_find_the_reports_findings(report, tmp_path):
+    """find_inconsistencies runs its three checks one after another: the findings (all three
+    kinds here) are the report's, in order."""
     from dedupe import consistency
     from dedupe.cluster import cluster_events
     from dedupe.facts import extract_facts
@@ -234,11 +234,9 @@ def test_the_checks_find_the_same_on_two_processes(report, monkeypatch, tmp_path
     embedder = make_embedder(settings)
     clustering = cluster_events(corpus, embedder, settings.for_model(embedder.model_id))
     facts = extract_facts(corpus)
-    one = consistency.find_inconsistencies(corpus, clustering, facts, workers=1)
-    monkeypatch.setattr(consistency, "PARALLEL_MIN_FACTS", 0)
-    two = consistency.find_inconsistencies(corpus, clustering, facts, workers=2)
-    assert {f.kind for f in one} == {"name_variant", "date_conflict", "number_conflict"}
-    assert one == two == report.findings
+    found = consistency.find_inconsistencies(corpus, clustering, facts)
+    assert {f.kind for f in found} == {"name_variant", "date_conflict", "number_conflict"}
+    assert found == report.findings
 
 
 def test_passage_starts_read_like_the_dict_of_every_passage(report):

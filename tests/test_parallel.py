@@ -35,7 +35,7 @@ def test_a_preloaded_table_is_read_once_in_the_parent_and_inherited_by_workers(m
     assert LOADED_IN == [os.getpid()]  # read here, before the fork
     for _, seen in parallel.map_items(_reader, items, 2, 2):
         assert seen == [os.getpid()]  # no worker read it again
-    for value, seen in parallel.map_shared(_shared_reader, 10, items, 2, 2):
+    for value, seen in parallel.imap_shared(_shared_reader, 10, items, 2, 2):
         assert value in (10, 11) and seen == [os.getpid()]
     assert LOADED_IN == [os.getpid()]
 
@@ -104,7 +104,7 @@ def test_workers_inherit_the_parents_objects_frozen_and_the_parent_unfreezes_the
     assert gc.get_freeze_count() == 0
     for counts in (
         parallel.map_items(_frozen, list(range(8)), 2, 2),
-        parallel.map_shared(_frozen_shared, 0, list(range(8)), 2, 2),
+        list(parallel.imap_shared(_frozen_shared, 0, list(range(8)), 2, 2)),
     ):
         assert min(counts) > 1000  # (the modules, tables and objects of this process)
         assert gc.get_freeze_count() == 0
