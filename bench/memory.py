@@ -25,15 +25,15 @@ import argparse
 import ctypes
 import ctypes.util
 import gc
-import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this tree's dedupe
+
+from _tree import TreeSampler  # noqa: E402  (bench/, the script's own folder)
 
 from dedupe.allocator import map_large_blocks, return_freed_pages  # noqa: E402
 
@@ -58,67 +58,6 @@ def _status(field: str) -> float:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / MIB
     raise RuntimeError(f"/proc/self/status has no {field}")
-
-
-def _descendants(pid: int) -> list[int]:
-    """Return the processes under ``pid`` (its children, theirs, ...) that are still there."""
-    out, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{parent}/task/{task}/children", encoding="ascii") as handle:
-                    children = [int(c) for c in handle.read().split()]
-            except OSError:
-                continue
-            out.extend(children)
-            todo.extend(children)
-    return out
-
-
-def _pss(pid: int) -> float:
-    """Return a process's proportional set size in MiB (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / MIB
-    except OSError:
-        pass
-    return 0.0
-
-
-class TreeSampler(threading.Thread):
-    """Samples the PSS of this process and its descendants, summed, every ``interval`` seconds;
-    :meth:`take` returns the highest sum since the last call."""
-
-    def __init__(self, interval: float = 0.5) -> None:
-        super().__init__(daemon=True)
-        self.interval = interval
-        self._lock = threading.Lock()
-        self._peak = 0.0
-
-    def sample(self) -> float:
-        me = os.getpid()
-        total = sum(_pss(pid) for pid in [me, *_descendants(me)])
-        with self._lock:
-            self._peak = max(self._peak, total)
-        return total
-
-    def run(self) -> None:
-        while True:
-            self.sample()
-            time.sleep(self.interval)
-
-    def take(self) -> float:
-        now = self.sample()
-        with self._lock:
-            peak, self._peak = self._peak, now
-        return peak
 
 
 class Marks:

@@ -11,7 +11,8 @@ e.), ``--budget-min 90`` (total time), ``--model static`` (the model of the ``ru
 
 Corpora come from bench/generate.py (fixed seed) and are cached under ``--cache-dir``
 (regenerated when generate.py changes). Every measurement runs in a fresh process
-(bench/_worker.py) whose peak RSS is read with ``os.wait4``, so memory does not leak from one
+(bench/_worker.py) whose peak memory is read with ``os.wait4`` and, for the process and its
+workers together, sampled from /proc (bench/_tree.py), so memory does not leak from one
 benchmark into the next. The machine is noisy, so each figure is printed next to a baseline
 measured by this script on the same corpus, and the ratio is what to compare across runs.
 
@@ -59,6 +60,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this tree's dedupe, as the worker imports it
 
+from _tree import TreeSampler  # noqa: E402  (bench/, the script's own folder)
+from _tree import available as tree_available  # noqa: E402
+
 from dedupe.facts import extractor_version  # noqa: E402
 from dedupe.settings import Settings  # noqa: E402
 
@@ -89,8 +93,15 @@ class Outcome:
     error: str = ""
 
 
+TREE_INTERVAL = 0.2  # seconds between samples of a task's processes' memory together
+
+
 def run_task(task: str, args: dict[str, Any], log: Path) -> Outcome:
-    """Run one task in a fresh Python process; return its result, wall time and peak RSS."""
+    """Run one task in a fresh Python process; return its result, wall time and peak memory:
+    the larger of the peak RSS of the largest of its processes (``os.wait4``) and the highest
+    PSS of the process and its workers together (bench/_tree.py, sampled every
+    TREE_INTERVAL seconds: forked workers copy the pages of the parent's objects they read,
+    which no single process's peak shows)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, str(WORKER), task, json.dumps(args)]
     source = source_stamp()
@@ -100,8 +111,12 @@ def run_task(task: str, args: dict[str, Any], log: Path) -> Outcome:
         err.flush()
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        tree = TreeSampler(proc.pid, TREE_INTERVAL) if tree_available() else None
+        if tree is not None:
+            tree.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        together = tree.stop() if tree is not None else 0.0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         lines = out.read().decode("utf-8", "replace").splitlines()
@@ -109,7 +124,8 @@ def run_task(task: str, args: dict[str, Any], log: Path) -> Outcome:
     for line in lines:
         if line.startswith("RESULT "):
             result = json.loads(line[7:])
-    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    # the larger of the largest process's peak RSS and the PSS of all of them together
+    peak = max(usage.ru_maxrss / 1024, together)  # (KiB on Linux)
     if proc.returncode != 0 or not result:
         message = f"{task} failed (exit {proc.returncode}); see {log}"
         print(f"    ! {message}", flush=True)
@@ -723,9 +739,10 @@ def write_results(b: Bench, path: Path) -> None:
         + ("" if args.model else " (the project's default)"),
         *machine(),
         "",
-        "Every figure is measured in its own fresh process (peak RSS from `os.wait4`: the "
-        "largest of the task's process and its worker processes, imports and loading "
-        "included) and is printed with "
+        "Every figure is measured in its own fresh process (peak memory: the larger of the "
+        "peak RSS of the largest of the task's processes, from `os.wait4`, and the highest PSS "
+        f"of the process and its workers together, sampled every {TREE_INTERVAL:g} s; imports "
+        "and loading included) and is printed with "
         "a baseline measured by the same invocation on the same corpus; compare **ratios** "
         "across runs, since this machine is noisy. Near-duplicate and embedding figures are "
         f"the median of {args.repeats} interleaved runs (near-duplicates: 1 run above 10,000 "
