@@ -35,7 +35,7 @@ from dedupe.facts.dates import zipf
 from dedupe.facts.names import skeleton
 from dedupe.facts.tokens import choose_proclitic, vocabulary, word_reading
 from dedupe.models import TEXT_BLOCK, Corpus, Event, PassageRef, PassageTexts, parse_published
-from dedupe.parallel import imap_shared, map_items
+from dedupe.parallel import imap_items, imap_shared
 from dedupe.settings import Settings
 from dedupe.text import _WORD, ARABIC_LETTER, _forms
 
@@ -211,8 +211,8 @@ def _lexical(
     columns: dict[str, int] = {}
     data, indices, indptr = [], [], [np.zeros(1, dtype=np.int64)]
     rare, rare_ptr = [], [np.zeros(1, dtype=np.int64)]
-    for words, part_data, part_indices, part_indptr, part_rare, part_rare_ptr in map_items(
-        _lexical_part, jobs, workers, 2, count=len(bounds)
+    for words, part_data, part_indices, part_indptr, part_rare, part_rare_ptr in imap_items(
+        _lexical_part, jobs, workers, 2, count=len(bounds), chunksize=1
     ):
         # (int32: the matrices' own index type. Renumbered into int64, joined, then copied
         # to int32 by scipy, the indexes were held three times over at once)

@@ -52,15 +52,36 @@ def map_items(
     ``items`` may be a generator of ``count`` items: the pool's task thread then reads it as it
     sends the items (a send waits while the pipe to the workers is full), so large items are
     not all made at once."""
+    return list(imap_items(fn, items, workers, min_items, count=count))
+
+
+def imap_items(
+    fn: Callable[[Any], Any],
+    items: Iterable[Any],
+    workers: int | None,
+    min_items: int,
+    *,
+    count: int | None = None,
+    chunksize: int | None = None,
+) -> Iterator[Any]:
+    """Yield ``fn(item)`` for each item in order, as :func:`map_items` computes them: each
+    result as soon as it and those before it are done, so the caller can fold each into its
+    own arrays and let it go rather than hold them all. ``chunksize`` items are sent to a
+    worker at once (default: about eight sends per worker)."""
     workers = workers or os.cpu_count() or 1
     n = len(items) if count is None else count  # type: ignore[arg-type]
     if workers < 2 or n < min_items:
-        return [fn(item) for item in items]
+        yield from (fn(item) for item in items)
+        return
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with _forking() if os.name == "posix" else nullcontext(), context.Pool(workers) as pool:
-        return list(pool.imap(fn, items, chunksize=max(1, n // (workers * 8))))
+    chunksize = chunksize or max(1, n // (workers * 8))
+    with (
+        _forking() if os.name == "posix" else nullcontext(),
+        context.Pool(workers) as pool,
+    ):
+        yield from pool.imap(fn, items, chunksize=chunksize)
 
 
 _SHARED: tuple[Callable[[Any, Any], Any], Any] | None = None  # what forked workers inherit

@@ -69,6 +69,30 @@ def test_a_generator_of_items_is_read_as_workers_take_them_in_order():
     assert parallel.map_items(len, (s for s in ["ab", "c"]), 2, 3, count=2) == [2, 1]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="forked workers")
+def test_imap_items_yields_a_result_before_the_last_item_is_made():
+    # the caller folds each result in and lets it go: the last item here is made only once
+    # the first result has reached the caller (the items are read on the pool's task thread)
+    import threading
+
+    first_seen = threading.Event()
+    waited: list[bool] = []
+
+    def items():
+        yield from range(9)
+        waited.append(first_seen.wait(timeout=60))
+        yield 9
+
+    results = parallel.imap_items(_pid_and_square, items(), 2, 2, count=10, chunksize=1)
+    first = next(results)
+    first_seen.set()
+    rest = list(results)
+    assert waited == [True]
+    assert [square for _, square in [first, *rest]] == [k * k for k in range(10)]
+    assert os.getpid() not in {pid for pid, _ in [first, *rest]}
+    assert list(parallel.imap_items(len, ["ab", "c"], 2, 3)) == [2, 1]  # below the minimum
+
+
 def _pid_and_sum(shared: int, item: int) -> tuple[int, int]:
     return os.getpid(), shared + item
 
