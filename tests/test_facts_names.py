@@ -710,3 +710,6 @@ def test_the_vectorized_pair_filter_keeps_every_pair_that_can_be_one_name():
     assert needed, "the sample has pairs that can be one name"
     assert needed <= kept
     assert len(kept) < len(words) * (len(words) - 1) / 2 / 4, "and the filter does filter"
+    whole = similar_word_pairs(words, 0.7, block_cells=len(words) ** 2)
+    for rows in (1, 7, 50):  # one row a block; blocks that do not divide the words evenly
+        assert similar_word_pairs(words, 0.7, block_cells=rows * len(words)) == whole

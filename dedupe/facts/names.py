@@ -1618,25 +1618,42 @@ def _word_similarity(a: str, b: str) -> float:
     return min(0.8, 0.55 * skel + 0.45 * text)
 
 
-def similar_word_pairs(words: Sequence[str], floor: float) -> list[tuple[int, int]]:
-    """Return the index pairs (i < j) of ``words`` whose :func:`_word_similarity` can reach
-    ``floor``, found with two vectorized string comparisons instead of one Python call per
-    pair. Exact for the transliteration branch (0.55 skeleton + 0.45 spelling similarity,
-    or an equal skeleton); the other branches score lower or need near-equal spellings."""
+def similar_word_pairs(
+    words: Sequence[str], floor: float, *, block_cells: int = 1 << 22
+) -> list[tuple[int, int]]:
+    """Return the index pairs (i < j, in order) of ``words`` whose :func:`_word_similarity`
+    can reach ``floor``, found with two vectorized string comparisons instead of one Python
+    call per pair. Exact for the transliteration branch (0.55 skeleton + 0.45 spelling
+    similarity, or an equal skeleton); the other branches score lower or need near-equal
+    spellings.
+
+    The comparisons are made a block of rows at a time, each row against the words after it,
+    about ``block_cells`` cells a block: made whole, their float temporaries took 8 bytes a
+    pair (at 100,000 articles a surname written with thousands of first names cost the checks
+    1.4 GB at once)."""
     import numpy as np
     from rapidfuzz import process
 
-    if len(words) < 2:
+    n = len(words)
+    if n < 2:
         return []
     forms = [_match_form(w) for w in words]
     skels = [_collapse(skeleton(w)) for w in words]
-    text = process.cdist(forms, forms, scorer=fuzz.ratio, dtype=np.uint8)
-    skel = process.cdist(skels, skels, scorer=fuzz.ratio, dtype=np.uint8)
-    same_skeleton = np.asarray(skels, dtype=object)[:, None] == np.asarray(skels, dtype=object)
-    reach = (0.55 * skel + 0.45 * text) / 100 >= floor - 0.01
-    close = text >= 80  # equal or orthographic spellings (0.97 and 1.0)
-    rows, cols = np.nonzero(np.triu(reach | close | same_skeleton, 1))
-    return list(zip(rows.tolist(), cols.tolist(), strict=True))
+    codes: dict[str, int] = {}
+    skel_code = np.array([codes.setdefault(k, len(codes)) for k in skels], dtype=np.int64)
+    step = max(1, block_cells // n)
+    pairs: list[tuple[int, int]] = []
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        text = process.cdist(forms[lo:hi], forms[lo:], scorer=fuzz.ratio, dtype=np.uint8)
+        skel = process.cdist(skels[lo:hi], skels[lo:], scorer=fuzz.ratio, dtype=np.uint8)
+        same_skeleton = skel_code[lo:hi, None] == skel_code[None, lo:]
+        reach = (0.55 * skel + 0.45 * text) / 100 >= floor - 0.01
+        close = text >= 80  # equal or orthographic spellings (0.97 and 1.0)
+        # (column j of the block is word lo + j, row i word lo + i: j > i keeps i < j)
+        rows, cols = np.nonzero(np.triu(reach | close | same_skeleton, 1))
+        pairs.extend(zip((rows + lo).tolist(), (cols + lo).tolist(), strict=True))
+    return pairs
 
 
 def _sequence_similarity(a: Sequence[str], b: Sequence[str]) -> float:
