@@ -157,10 +157,12 @@ def main() -> None:
     cluster.passage_units = _marked(marks, "events: passage units", cluster.passage_units)
     clustering = cluster.cluster_events(corpus, embedder, settings, near.representative)
     marks("events: pairs and events")
-    facts = extract_facts(corpus, cache_dir=pipeline.cache_path(settings))
+    facts = [extract_facts(corpus, cache_dir=pipeline.cache_path(settings))]
     marks("facts")
-    findings = consistency.find_inconsistencies(corpus, clustering, facts, settings.align_threshold)
-    del facts  # pipeline._run never holds the facts past the checks
+    # handed over as pipeline._run does: the checks hold the only reference, and let it go
+    findings = consistency.find_inconsistencies(
+        corpus, clustering, facts.pop(), settings.align_threshold
+    )
     marks("consistency")
     report = Report(
         corpus=corpus,

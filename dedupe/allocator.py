@@ -60,3 +60,30 @@ def _libc(name: str):  # type: ignore[no-untyped-def]
         return getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
         return None
+
+
+def clear_memos(package: str = "dedupe") -> int:
+    """Empty the bounded ``functools.lru_cache`` memos of ``package``'s loaded modules (a word's
+    readings, skeletons, the similarity of two names...), and return how many entries they
+    held. Loaders of whole tables (maxsize 1 or unbounded: word frequencies, lexicons) keep
+    theirs.
+
+    A stage's memo entries are made between its other objects, and the heap's pages are
+    returned to the system only once every object on them is freed: at 100,000 articles, the
+    consistency checks' findings and memos together kept 1.7 GB resident, and either one let
+    go alone returned 40 to 140 MB."""
+    dropped = 0
+    prefix = package + "."
+    for name, module in list(sys.modules.items()):
+        if module is None or (name != package and not name.startswith(prefix)):
+            continue
+        for value in list(vars(module).values()):
+            info = getattr(value, "cache_info", None)
+            if info is None or not callable(getattr(value, "cache_clear", None)):
+                continue
+            stats = info()
+            if stats.maxsize is None or stats.maxsize <= 1 or not stats.currsize:
+                continue
+            dropped += stats.currsize
+            value.cache_clear()
+    return dropped

@@ -125,3 +125,19 @@ def test_without_glibc_neither_setting_is_made(monkeypatch) -> None:
     monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # a C library with neither
     assert allocator.trim_heap() is False
     assert allocator.map_large_blocks() is False
+
+
+def test_clear_memos_empties_the_word_memos_and_keeps_the_tables() -> None:
+    from dedupe.allocator import clear_memos
+    from dedupe.facts import dates, names
+
+    names.skeleton("كارلسون")
+    dates.zipf("اجتماع")
+    table = dates._arabic_frequencies()
+    assert names.skeleton.cache_info().currsize and dates.zipf.cache_info().currsize
+    assert clear_memos() >= 2
+    assert names.skeleton.cache_info().currsize == 0
+    assert dates.zipf.cache_info().currsize == 0
+    assert dates._arabic_frequencies() is table  # a table loader keeps what it loaded
+    assert clear_memos() == 0
+    assert clear_memos("no_such_package") == 0

@@ -218,7 +218,8 @@ def test_names_in_one_report_are_compared_within_a_skeleton_group():
 
 def test_the_three_checks_find_the_reports_findings(report, tmp_path):
     """find_inconsistencies runs its three checks one after another: the findings (all three
-    kinds here) are the report's, in order."""
+    kinds here) are the report's, in order, read back from where each check wrote them, and
+    the checks' memos are left empty."""
     from dedupe import consistency
     from dedupe.cluster import cluster_events
     from dedupe.facts import extract_facts
@@ -233,10 +234,11 @@ def test_the_three_checks_find_the_reports_findings(report, tmp_path):
     corpus = ingest(tmp_path, settings)
     embedder = make_embedder(settings)
     clustering = cluster_events(corpus, embedder, settings.for_model(embedder.model_id))
-    facts = extract_facts(corpus)
-    found = consistency.find_inconsistencies(corpus, clustering, facts)
+    found = consistency.find_inconsistencies(corpus, clustering, extract_facts(corpus))
     assert {f.kind for f in found} == {"name_variant", "date_conflict", "number_conflict"}
     assert found == report.findings
+    assert consistency.skeleton.cache_info().currsize == 0
+    assert consistency.name_similarity.cache_info().currsize == 0
 
 
 def test_passage_starts_read_like_the_dict_of_every_passage(report):
