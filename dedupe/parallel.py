@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
+from dedupe.allocator import trim_heap
+
 _PRELOAD: list[Callable[[], object]] = []  # read-only tables workers inherit (see preload)
 _Loader = TypeVar("_Loader", bound=Callable[[], object])
 
@@ -30,6 +32,9 @@ def _forking() -> Iterator[None]:
     for load in _PRELOAD:
         load()
     gc.collect()  # (garbage frozen now would never be collected)
+    # the heap's free pages given back before the fork: else, shared with the workers, each
+    # page the parent's next allocations write is copied, the workers' copy kept resident
+    trim_heap()
     gc.freeze()
     try:
         yield
