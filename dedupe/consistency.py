@@ -26,6 +26,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
+from typing import IO
 
 import numpy as np
 import polars as pl
@@ -229,17 +230,14 @@ def find_inconsistencies(
     take 547 MiB (see :func:`dedupe.allocator.clear_memos`)."""
     ctx = build_context(corpus, clustering, align_threshold)
     passage_start = PassageStarts(corpus.passages)
-    with tempfile.TemporaryFile(prefix="dedupe-findings-") as spill:
-        for check in CHECKS:
-            found = _one_check((facts, ctx, passage_start), check)
-            pickle.dump(found, spill, protocol=pickle.HIGHEST_PROTOCOL)
-            del found
-            clear_memos()
-            trim_heap()
-        del facts, ctx, passage_start
+    spill = _Spill()
+    for check in CHECKS:
+        spill.add(_one_check((facts, ctx, passage_start), check))
+        clear_memos()
         trim_heap()
-        spill.seek(0)
-        findings = [f for _ in CHECKS for f in pickle.load(spill)]
+    del facts, ctx, passage_start
+    trim_heap()
+    findings = spill.take()
     unique: dict[str, Finding] = {}
     for f in findings:
         if f.id not in unique or unique[f.id].confidence < f.confidence:
@@ -249,6 +247,42 @@ def find_inconsistencies(
 
 
 CHECKS = ("names", "numbers", "dates")
+
+
+class _Spill:
+    """Lists of findings written to a temporary file as they come, and read back at the end;
+    kept in memory where no temporary file can be made or written (the file is only there to
+    save memory)."""
+
+    def __init__(self) -> None:
+        self._held: list[Finding] = []
+        self._written = 0  # lists in the file
+        try:
+            self._file: IO[bytes] | None = tempfile.TemporaryFile(prefix="dedupe-findings-")
+        except OSError:
+            self._file = None
+
+    def add(self, findings: list[Finding]) -> None:
+        if self._file is not None:
+            try:
+                pickle.dump(findings, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+                self._written += 1
+                return
+            except OSError:  # (a full disk): what was written is read back, the rest held
+                self._held = self._read()
+        self._held.extend(findings)
+
+    def take(self) -> list[Finding]:
+        """Return every finding added, in order (the file is closed)."""
+        return [*self._read(), *self._held] if self._file is not None else self._held
+
+    def _read(self) -> list[Finding]:
+        file, self._file = self._file, None
+        if file is None:
+            return []
+        with file:
+            file.seek(0)
+            return [f for _ in range(self._written) for f in pickle.load(file)]
 
 
 def _one_check(shared: tuple[Facts, Context, Starts], check: str) -> list[Finding]:

@@ -305,3 +305,47 @@ def test_passage_rows_read_like_the_dict_of_every_passage(report):
     # a start written twice: its last row, as a dict built row by row keeps it
     twice = pl.DataFrame({"document": ["x", "y", "x", "x"], "start": [5, 5, 0, 5]})
     assert [PassageRows(twice).get(k) for k in (("x", 5), ("x", 0), ("y", 5))] == [3, 2, 1]
+
+
+def test_the_findings_spill_keeps_them_in_memory_where_no_file_can_be_written(
+    tmp_path, monkeypatch
+):
+    """The temporary file only saves memory: without one, or when a write fails part-way (a
+    full disk), every finding comes back, in order."""
+    import io
+    import tempfile
+
+    from dedupe import consistency
+
+    batches = [[f"n{k}" for k in range(3)], ["d0"], [], [f"q{k}" for k in range(500)]]
+    expected = [f for batch in batches for f in batch]
+
+    spill = consistency._Spill()
+    for batch in batches:
+        spill.add(batch)
+    assert spill.take() == expected
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("no temporary folder")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    spill = consistency._Spill()
+    for batch in batches:
+        spill.add(batch)
+    assert spill.take() == expected
+
+    class Full(io.BytesIO):
+        """Takes 40 bytes, then the disk is full."""
+
+        def write(self, data):
+            if self.tell() + len(data) > 40:
+                super().write(bytes(data)[: max(0, 40 - self.tell())])
+                raise OSError(28, "No space left on device")
+            return super().write(data)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda *a, **k: Full())
+    spill = consistency._Spill()
+    for batch in batches:
+        spill.add(batch)
+    assert spill._written >= 1 and spill._file is None  # some written, then held
+    assert spill.take() == expected
