@@ -29,7 +29,7 @@ from scipy.sparse import csr_matrix, triu
 from scipy.sparse.csgraph import connected_components
 from threadpoolctl import threadpool_limits
 
-from dedupe.allocator import trim_heap
+from dedupe.allocator import clear_memos, trim_heap
 from dedupe.embed import Embedder
 from dedupe.facts.dates import zipf
 from dedupe.facts.names import skeleton
@@ -37,7 +37,7 @@ from dedupe.facts.tokens import choose_proclitic, vocabulary, word_reading
 from dedupe.models import TEXT_BLOCK, Corpus, Event, PassageRef, PassageTexts, parse_published
 from dedupe.parallel import imap_items, imap_shared
 from dedupe.settings import Settings
-from dedupe.text import _WORD, ARABIC_LETTER, _clitic_options, _forms
+from dedupe.text import _WORD, ARABIC_LETTER, _forms
 
 MIN_PASSAGE_WORDS = 5
 EDGE_FLOOR = 0.25  # pairs scoring below this are not kept at all
@@ -269,25 +269,22 @@ def _lexical_parts(documents: Sequence[str], workers: int | None) -> list[tuple[
     return [(lo, hi) for lo, hi in itertools.pairwise(cuts) if hi > lo]
 
 
-# The per-word memos a part is read through. A worker reads part after part, and they kept
-# what every part before had read: over 12 parts of 20,000 passages at 100,000 articles they
-# grew by 440 MB (to 150,000-270,000 entries each), with 18 more parts per worker to come.
-# Emptied after each part, the reader peaked 294 MB above its start and held 89 MB between
-# parts, in the same time.
-_WORD_MEMOS = (word_weight, word_reading, _forms, _clitic_options, zipf)
-
-
 def _lexical_part_forgetting(
     job: tuple[Sequence[str], Sequence[str], Sequence[str], dict[str, str]],
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return :func:`_lexical_part` of ``job``, then empty the word memos (see _WORD_MEMOS), so
+    """Return :func:`_lexical_part` of ``job``, then empty the memos (allocator.clear_memos), so
     that a process reading many parts holds one part's words at a time. (In this process, with
-    one part below PARALLEL_MIN_PASSAGES, the later stages fill them again as they read.)"""
+    one part below PARALLEL_MIN_PASSAGES, the later stages fill them again as they read.)
+
+    A worker reads part after part, and the five word memos a part is read through (word_weight,
+    word_reading, _forms, _clitic_options, zipf) kept what every part before had read: over 12
+    parts of 20,000 passages at 100,000 articles they grew by 440 MB (to 150,000-270,000 entries
+    each), with 18 more parts per worker to come. Emptied after each part, the reader peaked 294
+    MB above its start and held 89 MB between parts, in the same time."""
     try:
         return _lexical_part(job)
     finally:
-        for memo in _WORD_MEMOS:
-            memo.cache_clear()
+        clear_memos()
 
 
 def _lexical_part(

@@ -716,7 +716,10 @@ def test_each_lexical_part_starts_with_empty_word_memos(monkeypatch):
     (a worker's memos grew by 440 MB over 12 parts at 100,000 articles), and the rows are
     the ones one pass makes."""
     from dedupe import cluster
+    from dedupe.facts.tokens import word_reading
+    from dedupe.text import _clitic_options, _forms
 
+    memos = (cluster.word_weight, word_reading, _forms, _clitic_options, cluster.zipf)
     texts = [f"كتب المراسل {w} في المدينة الكبيرة خبرا" for w in ("زيد", "عمرو", "بكر", "خالد")]
     texts += ["The reporter wrote from Lyon", "ولندن مدينة كبيرة"]
     documents = ["a", "b", "c", "d", "e", "f"]
@@ -727,7 +730,7 @@ def test_each_lexical_part_starts_with_empty_word_memos(monkeypatch):
     read = cluster._lexical_part
 
     def counting(job):
-        seen.append(sum(memo.cache_info().currsize for memo in cluster._WORD_MEMOS))
+        seen.append(sum(memo.cache_info().currsize for memo in memos))
         return read(job)
 
     monkeypatch.setattr(cluster, "_lexical_part", counting)
@@ -737,7 +740,7 @@ def test_each_lexical_part_starts_with_empty_word_memos(monkeypatch):
     parts = cluster._lexical(texts, documents, scripts, doc_text, workers=1)
     assert len(seen) == len(documents)
     assert seen[1:] == [0] * (len(documents) - 1)
-    assert all(memo.cache_info().currsize == 0 for memo in cluster._WORD_MEMOS)
+    assert all(memo.cache_info().currsize == 0 for memo in memos)
     assert (parts[0] != whole[0]).nnz == 0 and (parts[1] != whole[1]).nnz == 0
     assert parts[2] == whole[2]
 
