@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
-from dedupe.allocator import trim_heap
+from dedupe.allocator import FREED_PAGES_BACK, POLARS_MALLOC_CONF, trim_heap
 
 _PRELOAD: list[Callable[[], object]] = []  # read-only tables workers inherit (see preload)
 _Loader = TypeVar("_Loader", bound=Callable[[], object])
+_Result = TypeVar("_Result")
 
 
 def preload(load: _Loader) -> _Loader:
@@ -118,6 +120,71 @@ def imap_shared(
             yield from pool.imap(_call_shared, items, chunksize=max(1, len(items) // (workers * 8)))
     finally:
         _SHARED = None
+
+
+# what a process started by call_apart runs: this process's module path first, then the call
+_APART = "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); " + (
+    "from dedupe.parallel import _serve_apart; _serve_apart()"
+)
+
+
+def call_apart(fn: Callable[..., _Result], *args: Any) -> _Result:
+    """Return ``fn(*args)``, computed in a new Python process of its own (not a fork of this
+    one), which exits once it is done. For a step that leaves the heap of the process running
+    it fragmented: its memory goes back to the system with the process, and the steps after it
+    allocate in a heap of their own.
+
+    ``fn`` must be a module-level function; it, its arguments and its result are pickled (hand
+    large results over in files), and its exception is raised here. The process imports
+    modules from this one's ``sys.path`` and nothing else: unlike multiprocessing's "spawn",
+    it does not run the main script again, which would start a second run where a script
+    calls dedupe without an ``if __name__ == "__main__"`` guard. (Not a fork: in the forked
+    child of a process whose polars has started its thread pool, the pool has no threads, and
+    polars waits forever for them.)
+    Raises ChildProcessError when the process ends without an answer (killed, out of memory)."""
+    import pickle
+    import subprocess
+
+    env = dict(os.environ)
+    env.setdefault(POLARS_MALLOC_CONF, FREED_PAGES_BACK)  # its polars is loaded after this
+    call = pickle.dumps(sys.path) + pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+    done = subprocess.run(
+        [sys.executable, "-c", _APART], input=call, stdout=subprocess.PIPE, env=env, check=False
+    )
+    try:
+        ok, value = pickle.loads(done.stdout)
+    except (EOFError, pickle.UnpicklingError) as exc:  # no answer, or a cut one
+        raise ChildProcessError(
+            f"the process computing {fn.__qualname__} ended with exit status {done.returncode}"
+        ) from exc
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
+
+
+def _serve_apart() -> None:
+    """The process that :func:`call_apart` starts: reads the call from stdin and writes the
+    pickled ``(True, result)`` or ``(False, exception)`` to its stdout, where nothing else is
+    written (print goes to stderr)."""
+    import pickle
+    import traceback
+
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    fn, args = pickle.load(sys.stdin.buffer)
+    try:
+        data = pickle.dumps((True, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:  # noqa: BLE001 - raised again in the caller
+        where = "in the process of call_apart:\n" + traceback.format_exc().rstrip()
+        exc.add_note(where)
+        try:
+            data = pickle.dumps((False, exc))
+            pickle.loads(data)  # (an exception whose arguments do not match its __init__)
+        except Exception:  # noqa: BLE001 - one that cannot cross: its traceback does
+            data = pickle.dumps((False, ChildProcessError(where)))
+    with answer:
+        answer.write(data)
 
 
 def _call_shared(item: Any) -> Any:

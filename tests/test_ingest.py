@@ -10,6 +10,7 @@ import pytest
 
 from dedupe.errors import ConfigError
 from dedupe.ingest import decode, ingest
+from dedupe.parallel import call_apart
 from dedupe.settings import Settings
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -375,3 +376,48 @@ def test_a_symlink_loop_is_skipped_when_paths_are_excluded(tmp_path):
     corpus = ingest(tmp_path, Settings(), exclude=[tmp_path / "excluded.txt"])
     assert {s.path: s.reason for s in corpus.skipped} == {"loop": "symlink loop"}
     assert list(corpus.documents["path"]) == ["good.txt"]
+
+
+def test_many_files_are_read_in_a_process_of_their_own_with_the_same_corpus(tmp_path, monkeypatch):
+    from dedupe import ingest as ingest_module
+
+    _mixed_folder(tmp_path)  # articles, skipped files and lines, a manifest, a warning
+    bad = ARTICLE.replace("19", "17").encode() + b"\xff\n"
+    (tmp_path / "utf8-bad.txt").write_bytes(bad)
+    manifest = write(tmp_path / "manifest.csv", "file,outlet\ngood.txt,وكالة الأنباء\n")
+    here = ingest(tmp_path, Settings(), manifest=manifest)
+    handed: list[int] = []
+
+    def counted(fn, *args):
+        handed.append(len(args[0]))  # the files handed over
+        return call_apart(fn, *args)
+
+    monkeypatch.setattr(ingest_module, "APART_MIN_FILES", 3)
+    monkeypatch.setattr(ingest_module, "call_apart", counted)
+    apart = ingest(tmp_path, Settings(), manifest=manifest)
+    files = [p for p in tmp_path.rglob("*") if p.is_file() and p != manifest]
+    assert handed == [len(files)]
+    assert here.documents.height == 6 and len(here.skipped) == 4
+    assert any("U+FFFD" in w for w in here.warnings)
+    assert apart.documents.equals(here.documents)
+    assert apart.passages.equals(here.passages)
+    assert apart.skipped == here.skipped
+    assert apart.warnings == here.warnings
+    outlet = apart.documents.filter(pl.col("path") == "good.txt")["outlet"].to_list()
+    assert outlet == ["وكالة الأنباء"]
+
+
+def test_without_a_temporary_folder_many_files_are_read_in_this_process(tmp_path, monkeypatch):
+    import tempfile
+
+    from dedupe import ingest as ingest_module
+
+    _mixed_folder(tmp_path)
+    here = ingest(tmp_path, Settings())
+    monkeypatch.setattr(ingest_module, "APART_MIN_FILES", 1)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    monkeypatch.setattr(ingest_module, "call_apart", pytest.fail)  # must not be reached
+    fallback = ingest(tmp_path, Settings())
+    assert fallback.documents.equals(here.documents)
+    assert fallback.passages.equals(here.passages)
+    assert fallback.skipped == here.skipped

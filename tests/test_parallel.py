@@ -132,3 +132,68 @@ def test_workers_inherit_the_parents_objects_frozen_and_the_parent_unfreezes_the
     ):
         assert min(counts) > 1000  # (the modules, tables and objects of this process)
         assert gc.get_freeze_count() == 0
+
+
+def _pid_and_args(*args: object) -> tuple[int, tuple[object, ...]]:
+    print("a line on stdout must not garble the answer")
+    return os.getpid(), args
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+def _dies(status: int) -> None:
+    os._exit(status)
+
+
+def test_call_apart_computes_in_another_process_and_raises_its_errors_here():
+    pid, args = parallel.call_apart(_pid_and_args, "نص", 3, {"k": (1.5, None)})
+    assert pid != os.getpid()
+    assert args == ("نص", 3, {"k": (1.5, None)})
+    with pytest.raises(ValueError, match=r"^bad input") as raised:
+        parallel.call_apart(_fails, "bad input")
+    assert "in _fails" in "\n".join(raised.value.__notes__)  # the other process's traceback
+    with pytest.raises(ChildProcessError, match="_dies ended with exit status 3"):
+        parallel.call_apart(_dies, 3)
+
+
+def test_call_apart_does_not_run_the_calling_script_again(tmp_path):
+    # a script with no `if __name__ == "__main__"` guard: multiprocessing's spawn runs it again
+    # in the new process, which then fails (or starts another run)
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import os\n"
+        "from dedupe.parallel import call_apart\n"
+        "print('script ran in', os.getpid(), flush=True)\n"
+        "print('answer', call_apart(os.getpid) != os.getpid(), flush=True)\n"
+    )
+    root = Path(parallel.__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+    )
+    assert done.stdout.count("script ran in") == 1
+    assert done.stdout.splitlines()[-1] == "answer True"
+
+
+class _Odd(Exception):
+    def __init__(self, code: int, detail: str) -> None:  # unpickled with one argument: fails
+        super().__init__(f"{code}: {detail}")
+
+
+def _fails_oddly() -> None:
+    raise _Odd(7, "no way across")
+
+
+def test_an_exception_that_cannot_be_unpickled_comes_back_as_its_traceback():
+    with pytest.raises(ChildProcessError, match="_Odd: 7: no way across"):
+        parallel.call_apart(_fails_oddly)
