@@ -132,12 +132,44 @@ def test_clear_memos_empties_the_word_memos_and_keeps_the_tables() -> None:
     from dedupe.facts import dates, names
 
     names.skeleton("كارلسون")
-    dates.zipf("اجتماع")
+    dates.zipf("اجتماع٣")  # (not plain Arabic letters: wordfreq's own lookup, memoized)
     table = dates._arabic_frequencies()
-    assert names.skeleton.cache_info().currsize and dates.zipf.cache_info().currsize
+    assert names.skeleton.cache_info().currsize and dates._zipf_other.cache_info().currsize
     assert clear_memos() >= 2
     assert names.skeleton.cache_info().currsize == 0
-    assert dates.zipf.cache_info().currsize == 0
+    assert dates._zipf_other.cache_info().currsize == 0
     assert dates._arabic_frequencies() is table  # a table loader keeps what it loaded
     assert clear_memos() == 0
     assert clear_memos("no_such_package") == 0
+
+
+def test_word_memos_hold_at_most_word_memo_entries() -> None:
+    """A memo of words fills with words seen once; in each worker of a large run it kept
+    hundreds of MB of them (see dedupe.text.WORD_MEMO). Larger: the lexical part's memos, which
+    each part empties (cluster._lexical_part_forgetting), and the near-duplicate stage's word
+    hashes (not measured against this bound yet: that stage's peak is not the run's)."""
+    import importlib
+    import pkgutil
+
+    import dedupe
+    from dedupe import cluster, neardup
+    from dedupe.text import WORD_MEMO
+
+    for info in pkgutil.walk_packages(dedupe.__path__, "dedupe."):
+        importlib.import_module(info.name)
+    larger = {cluster.word_weight, cluster._cross_key, neardup._word_hash}
+    sizes = {}
+    for name, module in list(sys.modules.items()):
+        if name != "dedupe" and not name.startswith("dedupe."):
+            continue
+        for value in vars(module).values():
+            info = getattr(value, "cache_info", None)
+            if callable(info) and value not in larger:
+                sizes[f"{value.__module__}.{getattr(value, '__qualname__', value)}"] = (
+                    info().maxsize
+                )
+    assert len(sizes) > 30
+    loaders = {k for k, size in sizes.items() if size is None or size <= 1}
+    assert "dedupe.facts.dates._arabic_frequencies" in loaders
+    too_large = {k: size for k, size in sizes.items() if k not in loaders and size > WORD_MEMO}
+    assert too_large == {}

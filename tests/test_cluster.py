@@ -716,10 +716,11 @@ def test_each_lexical_part_starts_with_empty_word_memos(monkeypatch):
     (a worker's memos grew by 440 MB over 12 parts at 100,000 articles), and the rows are
     the ones one pass makes."""
     from dedupe import cluster
+    from dedupe.facts.dates import _zipf_other
     from dedupe.facts.tokens import word_reading
-    from dedupe.text import _clitic_options, _forms
+    from dedupe.text import _forms
 
-    memos = (cluster.word_weight, word_reading, _forms, _clitic_options, cluster.zipf)
+    memos = (cluster.word_weight, word_reading, _forms, _zipf_other)
     texts = [f"كتب المراسل {w} في المدينة الكبيرة خبرا" for w in ("زيد", "عمرو", "بكر", "خالد")]
     texts += ["The reporter wrote from Lyon", "ولندن مدينة كبيرة"]
     documents = ["a", "b", "c", "d", "e", "f"]

@@ -29,6 +29,7 @@ from dedupe.facts.tokens import token_fields, vocabulary
 from dedupe.text import (
     ARABIC_LETTER,
     LATIN_LETTER,
+    WORD_MEMO,
     normalize,
     split_clitic,
     strip_marks,
@@ -60,7 +61,7 @@ class NameMention:
 # --- general gazetteers (normalized at import) ----------------------------------------------
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=WORD_MEMO)
 def _norm(word: str) -> str:
     return normalize(word)
 
@@ -250,7 +251,7 @@ def _spellings(word: str) -> set[str]:
     return forms
 
 
-@lru_cache(maxsize=1 << 20)
+@lru_cache(maxsize=WORD_MEMO)
 def _zipf(word: str) -> float:
     """Zipf frequency of a word in general Arabic text, over the spellings it may stand for."""
     if not word:
@@ -285,7 +286,6 @@ def _verb_like(stem: str) -> bool:
     return any(_conjugates(f) for f in forms)
 
 
-@lru_cache(maxsize=65536)
 def _conjugates(stem: str) -> bool:
     if stem in _GIVEN or stem in _PARTICLES or len(stem) < 3:
         return False
@@ -513,7 +513,7 @@ def _words(text: str, vocab: set[str]) -> list[_Word]:
     return words
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=WORD_MEMO)
 def _word_shape(
     surface: str, norm: str, token_prefix: str, token_stem: str, rest_in_vocab: bool | None
 ) -> tuple[int, int, _Shape, bool]:
@@ -661,7 +661,6 @@ def _name_stem(w: _Word, *, surname: bool = False) -> bool:
     return _shape_name_stem(w.shape, True) if surname else w.name_stem
 
 
-@lru_cache(maxsize=1 << 18)
 def _shape_name_stem(w: _Shape, surname: bool) -> bool:
     s = w.stem
     if w.latin:
@@ -1538,7 +1537,7 @@ def _collapse(code: str) -> str:
     return "".join(c for i, c in enumerate(code) if i == 0 or c != code[i - 1])
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=WORD_MEMO)
 def skeleton(name: str) -> str:
     """Return the transliteration key of ``name``: one consonant-class string per word.
 
@@ -1585,7 +1584,7 @@ def orthographic_only(a: str, b: str) -> bool:
     return all(_orthographic_word(x, y) for x, y in zip(wa, wb, strict=True))
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=WORD_MEMO)
 def _native(word: str) -> bool:
     return _norm(word) in _GIVEN or _zipf_any(word) >= 4.0
 

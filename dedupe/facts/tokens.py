@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
-from dedupe.text import _WORD, Token, _clitic_options, _forms
+from dedupe.text import _WORD, WORD_MEMO, Token, _clitic_options, _forms
 
 # (normalized rest, prefix, stem's matching form, the article split inside rest or None)
 _Choice = tuple[str, str, str, tuple[str, str] | None]
@@ -21,7 +21,7 @@ _Choice = tuple[str, str, str, tuple[str, str] | None]
 _Reading = tuple[str, str, str, tuple[_Choice, ...]]
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=WORD_MEMO)
 def word_reading(surface: str) -> _Reading | None:
     """What :func:`dedupe.text.tokenize` makes of one word, or None when it yields no token."""
     if not surface.strip("_"):
