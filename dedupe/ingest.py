@@ -115,6 +115,8 @@ def _read_corpus(
                 documents = pl.read_ipc(Path(folder) / "documents.arrow")
                 passages = pl.read_ipc(Path(folder) / "passages.arrow")
             return documents, passages, skipped, warnings
+        except ChildProcessError:
+            raise  # the process died (out of memory, a signal): so would this one
         except OSError:
             pass  # no temporary folder, or no room in it: read here
     articles, skipped, warnings = _read_files(files, settings, meta)

@@ -421,3 +421,44 @@ def test_without_a_temporary_folder_many_files_are_read_in_this_process(tmp_path
     assert fallback.documents.equals(here.documents)
     assert fallback.passages.equals(here.passages)
     assert fallback.skipped == here.skipped
+
+
+def _full_disk(*args: object) -> None:
+    raise OSError(28, "No space left on device")
+
+
+def test_when_the_reading_process_cannot_write_the_frames_they_are_read_here(tmp_path, monkeypatch):
+    from dedupe import ingest as ingest_module
+
+    _mixed_folder(tmp_path)
+    here = ingest(tmp_path, Settings())
+    tried: list[str] = []
+
+    def full(fn, *args):
+        tried.append(fn.__name__)
+        return call_apart(_full_disk, *args)  # an OSError raised in the other process
+
+    monkeypatch.setattr(ingest_module, "APART_MIN_FILES", 1)
+    monkeypatch.setattr(ingest_module, "call_apart", full)
+    fallback = ingest(tmp_path, Settings())
+    assert tried == ["_read_to_ipc"]
+    assert fallback.documents.equals(here.documents)
+    assert fallback.passages.equals(here.passages)
+    assert fallback.skipped == here.skipped
+
+
+def _killed(*args: object) -> None:
+    os._exit(137)
+
+
+def test_when_the_reading_process_dies_ingest_says_so_and_does_not_read_again(
+    tmp_path, monkeypatch
+):
+    from dedupe import ingest as ingest_module
+
+    _mixed_folder(tmp_path)
+    monkeypatch.setattr(ingest_module, "APART_MIN_FILES", 1)
+    monkeypatch.setattr(ingest_module, "call_apart", lambda fn, *args: call_apart(_killed, *args))
+    monkeypatch.setattr(ingest_module, "_read_files", pytest.fail)  # not read again here
+    with pytest.raises(ChildProcessError, match="exit status 137"):
+        ingest(tmp_path, Settings())
