@@ -405,7 +405,7 @@ def zipf(word: str) -> float:
     return _MISSING_ZIPF if freq is None else _zipf_of_frequency(freq)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=WORD_MEMO)
 def _zipf_other(word: str) -> float:
     return zipf_frequency(word, "ar")
 
