@@ -46,6 +46,10 @@ ALL_PAIRS_DOCS = 400  # below this many documents every cross-document pair is s
 RARE_WEIGHT = 4.0  # a word at least this informative (see word_weight) is a passage's anchor
 NEIGHBOURS = 40  # above it, each document is compared with its nearest neighbours only
 SPARSE_BLOCK = 16  # documents whose lexical and anchor products score_all takes together
+# blocks sent to a worker at once: a worker sends its pairs back when its whole chunk is done,
+# so a chunk's pairs are held in the worker (with their pickle) and in this process until then.
+# With about eight chunks per worker, a chunk at 100,000 articles held 4 million pairs.
+SCORE_CHUNK = 1
 PAIR_SCHEMA = {"i": pl.Int32, "j": pl.Int32, "score": pl.Float64}  # score_all's frame
 # Clustering.pairs keeps the pairs scoring at least min(align_threshold, this): the ones the
 # consistency checks read (its weekday-only comparisons need pairs aligned this well). The rest
@@ -542,7 +546,7 @@ def score_matrix(
     del scored_first, unscored
     collected = _ScoredRows(order)
     trim_heap()  # (what finding the partners freed, under the pairs to come)
-    for done in imap_shared(_score_block, context, blocks, workers, 2):
+    for done in imap_shared(_score_block, context, blocks, workers, 2, chunksize=SCORE_CHUNK):
         collected.add(*done)
     return collected.matrix()
 

@@ -100,13 +100,16 @@ def imap_shared(
     items: list[Any],
     workers: int | None,
     min_items: int,
+    *,
+    chunksize: int | None = None,
 ) -> Iterator[Any]:
     """Yield ``fn(shared, item)`` for each item in order, like :func:`map_items`, for work that
     reads one large object (matrices of a whole corpus): ``shared`` reaches the worker
     processes by fork, never pickled, so they read the parent's pages. Each result is yielded
     as soon as it and those before it are done: the caller can pack or drop each one before
     the next arrive, rather than hold them all. Where processes cannot be forked, below
-    ``min_items``, or inside one of its own workers, it runs in this process."""
+    ``min_items``, or inside one of its own workers, it runs in this process. ``chunksize``
+    items are sent to a worker at once, as in :func:`imap_items`."""
     global _SHARED
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < min_items or os.name != "posix" or _SHARED is not None:
@@ -117,7 +120,8 @@ def imap_shared(
     _SHARED = (fn, shared)
     try:
         with _forking(), multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
-            yield from pool.imap(_call_shared, items, chunksize=max(1, len(items) // (workers * 8)))
+            chunksize = chunksize or max(1, len(items) // (workers * 8))
+            yield from pool.imap(_call_shared, items, chunksize=chunksize)
     finally:
         _SHARED = None
 

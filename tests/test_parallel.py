@@ -109,6 +109,26 @@ def test_imap_shared_yields_each_result_in_order_from_the_workers():
     assert parallel._SHARED is None  # nothing left for later pools
 
 
+def _pid_after_a_pause(shared: float, item: int) -> int:
+    import time
+
+    time.sleep(shared)
+    return os.getpid()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="forked workers")
+def test_imap_shared_sends_a_worker_chunksize_items_at_once():
+    items = list(range(12))
+    # one chunk of all twelve: one worker does them all, however long each takes
+    whole = list(parallel.imap_shared(_pid_after_a_pause, 0.05, items, 2, 2, chunksize=12))
+    assert len(set(whole)) == 1
+    # chunks of three: each done by one worker, and both workers take some
+    pids = list(parallel.imap_shared(_pid_after_a_pause, 0.05, items, 2, 2, chunksize=3))
+    assert all(len(set(pids[k : k + 3])) == 1 for k in range(0, 12, 3))
+    assert len(set(pids)) == 2
+    assert os.getpid() not in {*whole, *pids}
+
+
 def _frozen(item: int) -> int:
     import gc
 
