@@ -5,9 +5,10 @@ The one command (1,000 articles with the project's default model, 20 minute budg
     python bench/run.py
 
 Options: ``--sizes 1000 10000`` (corpus sizes, smallest first), ``--check-sizes 100000`` (see
-e.), ``--budget-min 90`` (total time), ``--model static`` (the model of the ``run`` and
-``check`` benchmarks, passed to ``Settings(model=...)``; default: the project's default),
-``--cprofile`` (also profile a run), ``--out FILE`` (default bench/RESULTS.md).
+e.), ``--run-sizes 100000`` (see f.), ``--budget-min 90`` (total time), ``--model static``
+(the model of the ``run`` and ``check`` benchmarks, passed to ``Settings(model=...)``;
+default: the project's default), ``--cprofile`` (also profile a run), ``--out FILE`` (default
+bench/RESULTS.md).
 
 Corpora come from bench/generate.py (fixed seed) and are cached under ``--cache-dir``
 (regenerated when generate.py changes). Every measurement runs in a fresh process
@@ -27,7 +28,10 @@ c. ``dedupe run`` end to end (``pipeline.run`` + the Markdown and JSON reports),
    embedding cache) and warm (nothing changed); its per-stage timers are the profile;
 d. ``dedupe check`` with ``--new`` new articles against a state of N, vs a full run over N+new;
 e. (``--check-sizes N``) the same check against a state of N built without events and findings,
-   for sizes whose full analysis does not fit (100,000 here); vs the check of d.
+   for sizes whose full analysis does not fit (100,000 here); vs the check of d;
+f. (``--run-sizes N``) ``dedupe run`` cold over N articles, once: the whole analysis, its time,
+   stages and peak memory with its workers (the issue's memory target is at 100,000); vs the
+   cold run of c. at the largest of ``--sizes``, per article.
 
 Work that would not fit in ``--budget-min`` (estimated from what this invocation measured
 before it) is not run, and RESULTS.md says how long it would have taken and how that was
@@ -207,6 +211,7 @@ class Bench:
     started: float = field(default_factory=time.perf_counter)
     sizes: dict[int, dict[str, Any]] = field(default_factory=dict)
     quick: dict[int, dict[str, Any]] = field(default_factory=dict)  # --check-sizes results
+    full: dict[int, dict[str, Any]] = field(default_factory=dict)  # --run-sizes results
     measured: dict[str, dict[int, float]] = field(default_factory=dict)  # job → size → value
     skipped: list[str] = field(default_factory=list)
 
@@ -606,6 +611,39 @@ def bench_quick_check(b: Bench, n: int) -> None:
         b.learn("check-peak", n, check.peak_mib)
 
 
+def bench_full_run(b: Bench, n: int) -> None:
+    """f. ``dedupe run`` cold over N articles (a fresh cache), once, when the budget allows:
+    what the issue's peak-memory target is about. Without the generated truth: comparing
+    events with it holds every predicted pair of documents in the measured process."""
+    args = b.args
+    log = args.cache_dir / "logs" / f"run-n{n}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"\n== `dedupe run` cold on {n:,} articles", flush=True)
+    record: dict[str, Any] = {"n": n}
+    b.full[n] = record
+    if not b.fits("`dedupe run` cold", n, *b.cold_estimate(n)):
+        record["error"] = "not run: see the time budget"
+        return
+    folder, cached = corpus_folder(args.cache_dir, n, args.seed, args.new)
+    if not cached:
+        generate(folder, n, args.seed, args.new, log)
+    work = args.cache_dir / f"work-run-n{n}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    model = {"model": args.model} if args.model else {}
+    cold = run_task(
+        "run", {"folder": str(folder / "articles"), "cache": str(work / "cache"), **model}, log
+    )
+    shutil.rmtree(work, ignore_errors=True)
+    if not cold.ok:
+        record["error"] = cold.error
+        return
+    record["run_cold"] = cold
+    b.learn("run-cold", n, cold.result["seconds"])
+    b.learn("run-cold-peak", n, cold.peak_mib)
+
+
 # --- RESULTS.md ---------------------------------------------------------------------------
 
 
@@ -750,7 +788,7 @@ def write_results(b: Bench, path: Path) -> None:
         f"{args.repeats} runs one after another; the others are single runs. {RATIOS}",
         "",
     ]
-    sources = {o.source for o in outcomes([b.sizes, b.quick])}
+    sources = {o.source for o in outcomes([b.sizes, b.quick, b.full])}
     if len(sources) > 1:
         out += [
             f"**The dedupe sources changed while this ran** ({len(sources)} versions): figures "
@@ -761,6 +799,8 @@ def write_results(b: Bench, path: Path) -> None:
         out += _size_section(b, n, rec)
     for n, rec in b.quick.items():
         out += _quick_check_section(b, n, rec)
+    for n, rec in b.full.items():
+        out += _full_run_section(b, n, rec)
     if b.skipped:
         out += ["## Not run (time budget)", ""] + [f"- {line}" for line in b.skipped] + [""]
     out += _targets(b)
@@ -1107,6 +1147,59 @@ def _quick_check_section(b: Bench, n: int, rec: dict[str, Any]) -> list[str]:
     return out
 
 
+def _full_run_section(b: Bench, n: int, rec: dict[str, Any]) -> list[str]:
+    out = [f"## f. `dedupe run` cold on {n:,} articles", ""]
+    cold: Outcome | None = rec.get("run_cold")
+    if cold is None:
+        return [*out, f"Not measured: {rec.get('error', 'failed')}.", ""]
+    c = cold.result
+    measured = [m for m, r in b.sizes.items() if r.get("run_cold")]
+    base: Outcome | None = b.sizes[max(measured)]["run_cold"] if measured else None
+    out += [
+        f"Corpus: `python bench/generate.py --n {n} --new {b.args.new} --seed {b.args.seed}` "
+        f"(the {n:,} articles, not the new ones). `pipeline.run` with a fresh cache, then "
+        "report.md and report.json written as `dedupe run -o` writes them, in a new process, "
+        f"once: every stage, facts extracted cold. Model: `{c['model_id']}`. "
+        + (
+            f"Baseline: the cold run of c. at {max(measured):,} articles in this invocation, "
+            "per article: *× faster* compares articles per second, so below 1 means each "
+            "article costs more at this size."
+            if base
+            else "No cold run at a smaller size was measured in this invocation to compare with."
+        ),
+        "",
+        f"| run | seconds | docs/s | {SPEED} | peak MiB | {MEMORY} | duplicates | events | "
+        "findings |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def row(name: str, o: Outcome) -> str:
+        r = o.result
+        rate = r["documents"] / r["seconds"]
+        ratio = speed(base.result["seconds"] / base.result["documents"], 1 / rate) if base else "—"
+        mem = memory(o.peak_mib, base.peak_mib) if base else "—"
+        return (
+            f"| {name} | {fmt(r['seconds'])} | {fmt(rate, 2)} | {ratio} | {fmt(o.peak_mib, 0)} "
+            f"| {mem} | {r['duplicates']:,} | {r['events']:,} | {r['findings']:,} |"
+        )
+
+    out.append(row(f"**cold, {c['documents']:,} articles**", cold))
+    if base:
+        out.append(row(f"cold, {base.result['documents']:,} articles (**baseline**)", base))
+    kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(c.get("findings_by_kind", {}).items()))
+    out += [
+        "",
+        f"Findings by kind: {kinds or 'none'}. Largest event: "
+        f"{c.get('largest_event_documents', 0):,} documents.",
+        "",
+        f"Stages of the run. {STAGE_MEMORY}",
+        "",
+        *stage_table(c["stages"], c["seconds"]),
+        "",
+    ]
+    return out
+
+
 def _profile_section(rec: dict[str, Any]) -> list[str]:
     cold: Outcome | None = rec.get("run_cold")
     if cold is None:
@@ -1163,7 +1256,7 @@ def _targets(b: Bench) -> list[str]:
         (
             "`dedupe run` cold, peak memory",
             lambda n: b.estimate("run-cold-peak", n, memory=True),
-            None,
+            (100_000, 4096.0),
             True,
         ),
         (
@@ -1229,6 +1322,8 @@ def _measured_mark(b: Bench, label: str, n: int, how: str) -> str:
         return ""
     if label.startswith("`dedupe check`") and n in b.quick and n not in b.sizes:
         return " (measured, e.)"  # against a state built without events and findings
+    if label.startswith("`dedupe run` cold") and n in b.full and n not in b.sizes:
+        return " (measured, f.)"
     return " (measured)"
 
 
@@ -1258,6 +1353,13 @@ def main(argv: list[str] | None = None) -> int:
         help="sizes where only `dedupe check` is measured, against a state built without "
         "events and findings (e. in RESULTS.md); kept in --cache-dir/states for reuse",
     )
+    parser.add_argument(
+        "--run-sizes",
+        type=int,
+        nargs="*",
+        default=[],
+        help="sizes where only a cold `dedupe run` is measured (f. in RESULTS.md), after the rest",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args(argv)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -1267,6 +1369,9 @@ def main(argv: list[str] | None = None) -> int:
         write_results(b, args.out)
     for n in sorted(set(args.check_sizes)):
         bench_quick_check(b, n)
+        write_results(b, args.out)
+    for n in sorted(set(args.run_sizes)):
+        bench_full_run(b, n)
         write_results(b, args.out)
     print(f"\nwrote {args.out} ({b.elapsed / 60:.1f} min)")
     return 0
