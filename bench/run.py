@@ -181,6 +181,26 @@ def corpus_folder(cache: Path, n: int, seed: int, new: int) -> tuple[Path, bool]
     return folder, cached
 
 
+def start_section(
+    log: Path, title: str, records: dict[int, dict[str, Any]], n: int
+) -> tuple[Path, dict[str, Any]]:
+    """Print the title of a benchmark of size ``n`` and return its log file (its folder made)
+    and its record, entered in ``records``."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(title, flush=True)
+    record: dict[str, Any] = {"n": n}
+    records[n] = record
+    return log, record
+
+
+def fresh_folder(folder: Path) -> Path:
+    """Return ``folder``, made empty (what an earlier invocation left there is removed)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
 def generate(folder: Path, n: int, seed: int, new: int, log: Path) -> None:
     """Write the corpus of ``n`` (+``new``) articles to ``folder`` with bench/generate.py."""
     if folder.exists():
@@ -328,11 +348,9 @@ def bench_size(b: Bench, n: int, first: bool) -> None:
     the first (smallest) size, the near-duplicate, embedding and cold-run benchmarks always
     run: they are what every later estimate comes from."""
     args = b.args
-    log = args.cache_dir / "logs" / f"n{n}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    print(f"\n== {n:,} articles", flush=True)
-    record: dict[str, Any] = {"n": n}
-    b.sizes[n] = record
+    log, record = start_section(
+        args.cache_dir / "logs" / f"n{n}.log", f"\n== {n:,} articles", b.sizes, n
+    )
     folder, cached = corpus_folder(args.cache_dir, n, args.seed, args.new)
     if not first:
         seconds, how = b.estimate("ingest", n)
@@ -358,10 +376,7 @@ def bench_size(b: Bench, n: int, first: bool) -> None:
         "unrelated": sum(1 for e in truth["events"] if e["unrelated"]),
         "generated_seconds": None if cached else truth["seconds"],
     }
-    work = args.cache_dir / f"work-n{n}"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work = fresh_folder(args.cache_dir / f"work-n{n}")
     model = {"model": args.model} if args.model else {}
     ingested = run_task(
         "ingest", {"folder": str(folder / "articles"), "out": str(work / "corpus"), **model}, log
@@ -534,11 +549,12 @@ def bench_quick_check(b: Bench, n: int) -> None:
     built state and its cache are kept under ``--cache-dir/states`` and reused by later
     invocations (a check with nothing new verifies them first)."""
     args = b.args
-    log = args.cache_dir / "logs" / f"check-n{n}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    print(f"\n== check against {n:,} stored articles", flush=True)
-    record: dict[str, Any] = {"n": n}
-    b.quick[n] = record
+    log, record = start_section(
+        args.cache_dir / "logs" / f"check-n{n}.log",
+        f"\n== check against {n:,} stored articles",
+        b.quick,
+        n,
+    )
     folder, cached = corpus_folder(args.cache_dir, n, args.seed, args.new)
     if not cached:
         generate(folder, n, args.seed, args.new, log)
@@ -549,10 +565,7 @@ def bench_quick_check(b: Bench, n: int) -> None:
     kept = (
         args.cache_dir / "states" / f"{folder.name}-{generator_stamp()}-facts{extractor_version()}"
     )
-    work = args.cache_dir / f"work-check-n{n}"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work = fresh_folder(args.cache_dir / f"work-check-n{n}")
     state, cache = work / "state", work / "cache"
     reused = (kept / "state" / "manifest.json").exists()
     if reused:
@@ -616,21 +629,19 @@ def bench_full_run(b: Bench, n: int) -> None:
     what the issue's peak-memory target is about. Without the generated truth: comparing
     events with it holds every predicted pair of documents in the measured process."""
     args = b.args
-    log = args.cache_dir / "logs" / f"run-n{n}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    print(f"\n== `dedupe run` cold on {n:,} articles", flush=True)
-    record: dict[str, Any] = {"n": n}
-    b.full[n] = record
+    log, record = start_section(
+        args.cache_dir / "logs" / f"run-n{n}.log",
+        f"\n== `dedupe run` cold on {n:,} articles",
+        b.full,
+        n,
+    )
     if not b.fits("`dedupe run` cold", n, *b.cold_estimate(n)):
         record["error"] = "not run: see the time budget"
         return
     folder, cached = corpus_folder(args.cache_dir, n, args.seed, args.new)
     if not cached:
         generate(folder, n, args.seed, args.new, log)
-    work = args.cache_dir / f"work-run-n{n}"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work = fresh_folder(args.cache_dir / f"work-run-n{n}")
     model = {"model": args.model} if args.model else {}
     cold = run_task(
         "run", {"folder": str(folder / "articles"), "cache": str(work / "cache"), **model}, log
