@@ -982,6 +982,15 @@ def _embed_section(rec: dict[str, Any]) -> list[str]:
     ]
 
 
+def _findings_line(result: dict[str, Any]) -> str:
+    """Return the line under a run's table: its findings by kind and its largest event."""
+    kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(result.get("findings_by_kind", {}).items()))
+    return (
+        f"Findings by kind: {kinds or 'none'}. Largest event: "
+        f"{result.get('largest_event_documents', 0):,} documents."
+    )
+
+
 def _run_section(rec: dict[str, Any]) -> list[str]:
     cold: Outcome | None = rec.get("run_cold")
     if cold is None:
@@ -1031,12 +1040,7 @@ def _run_section(rec: dict[str, Any]) -> list[str]:
             f"({fmt(words_per_s)} words/s) = {fmt(floor)} s; the cold run is "
             f"{speed(floor, c['seconds'])} faster than that floor (below 1: slower).",
         ]
-    kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(c.get("findings_by_kind", {}).items()))
-    out += [
-        "",
-        f"Findings by kind: {kinds or 'none'}. Largest event: "
-        f"{c.get('largest_event_documents', 0):,} documents.",
-    ]
+    out += ["", _findings_line(c)]
     if c.get("event_pair_precision") is not None:
         out.append(
             f"Sanity check of the output (not a quality benchmark: the corpus is synthetic): "
@@ -1197,11 +1201,9 @@ def _full_run_section(b: Bench, n: int, rec: dict[str, Any]) -> list[str]:
     out.append(row(f"**cold, {c['documents']:,} articles**", cold))
     if base:
         out.append(row(f"cold, {base.result['documents']:,} articles (**baseline**)", base))
-    kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(c.get("findings_by_kind", {}).items()))
     out += [
         "",
-        f"Findings by kind: {kinds or 'none'}. Largest event: "
-        f"{c.get('largest_event_documents', 0):,} documents.",
+        _findings_line(c),
         "",
         f"Stages of the run. {STAGE_MEMORY}",
         "",
