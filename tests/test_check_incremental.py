@@ -405,3 +405,33 @@ def test_merged_events_keep_other_checks_events_and_replace_reclustered_ones():
     third = pipeline.merged_events(second, [], sha_of, reclustered=["s1", "s2"])
     assert ("s1", "s2") not in set(map(tuple, third["documents"].to_list()))
     assert third.height == 2
+
+
+@pytest.mark.parametrize("num_perm", [None, 128], ids=["List signatures", "Array signatures"])
+def test_new_signature_and_vector_rows_are_the_stage_outputs_in_the_state_types(
+    seeds, settings, num_perm
+):
+    """The rows a check adds hold each new document's MinHash signature and document vector
+    exactly, typed as the stored table is (states before Array signatures keep List)."""
+    from dedupe.ingest import ingest_incremental
+    from dedupe.neardup import find_duplicates
+
+    scan = ingest_incremental(seeds, settings)
+    near = find_duplicates(scan.corpus, settings)
+    ids = list(scan.corpus.documents["id"])
+    rng = np.random.default_rng(3)
+    vectors = {d: rng.standard_normal(384).astype(np.float32) for d in ids[1:]}
+    old = empty_state(dim=384, num_perm=num_perm)
+    _, appended = pipeline._updated_state(old, scan, ids, near, vectors, (), ())
+
+    sha_of = dict(zip(scan.corpus.documents["id"], scan.corpus.documents["sha256"], strict=True))
+    sigs, vecs = appended["signatures"], appended["vectors"]
+    assert sigs.schema == old.signatures.schema and vecs.schema == old.vectors.schema
+    assert sigs["sha256"].to_list() == [sha_of[d] for d in ids]
+    row = {d: i for i, d in enumerate(near.ids)}
+    for d, stored in zip(ids, sigs["signature"].to_list(), strict=True):
+        assert stored == near.signatures[row[d]].tolist()
+    assert vecs["sha256"].to_list() == [sha_of[d] for d in ids[1:]]
+    np.testing.assert_array_equal(
+        vecs["vector"].to_numpy(), np.stack([vectors[d] for d in ids[1:]])
+    )

@@ -746,15 +746,22 @@ def test_each_lexical_part_starts_with_empty_word_memos(monkeypatch):
     assert parts[2] == whole[2]
 
 
-def test_document_vectors_are_the_mean_of_the_vectors_clustering_embeds(tmp_path):
+@pytest.mark.parametrize("block", [None, 1, 5], ids=["one block", "each document", "straddling"])
+def test_document_vectors_are_the_mean_of_the_vectors_clustering_embeds(
+    tmp_path, monkeypatch, block
+):
     """check's candidate search embeds only the passage texts clustering embeds, without their
-    lexical rows; a document's vector is the normalized mean of its passages' vectors."""
+    lexical rows; a document's vector is the normalized mean of its passages' vectors, whatever
+    the blocks it embeds them in (a block is extended to its last document's last passage)."""
     import shutil
 
     import numpy as np
 
-    from dedupe import cluster
+    from dedupe import cluster, pipeline
     from dedupe.pipeline import document_vectors
+
+    if block is not None:
+        monkeypatch.setattr(pipeline, "DOCUMENT_BLOCK", block)
 
     dev = Path(__file__).resolve().parent.parent / "bench" / "corpora" / "dev"
     for path in sorted(dev.glob("d*.md"))[:6]:
