@@ -303,6 +303,52 @@ def test_incremental_ingest_gives_what_a_full_ingest_gives_and_reads_only_change
     assert len(read) == 7
 
 
+def test_a_first_incremental_ingest_of_many_files_reads_them_apart_with_the_same_result(
+    tmp_path, monkeypatch
+):
+    """Without stored documents to ask for template lines (a first check), many files are
+    parsed in a process of their own, as a full ingest's are; with them, here (the context
+    of the lines read is asked for in this process)."""
+    from dedupe import ingest as ingest_module
+    from dedupe.ingest import ingest_incremental
+
+    _mixed_folder(tmp_path)
+    settings = Settings()
+    here = ingest_incremental(tmp_path, settings)
+    handed: list[str] = []
+
+    def counted(fn, *args):
+        handed.append(fn.__name__)
+        return call_apart(fn, *args)
+
+    monkeypatch.setattr(ingest_module, "APART_MIN_FILES", 3)
+    monkeypatch.setattr(ingest_module, "call_apart", counted)
+    apart = ingest_incremental(tmp_path, settings)
+    assert handed == ["_parse_to_ipc"]
+    assert apart.corpus.documents.equals(here.corpus.documents)
+    assert apart.corpus.passages.equals(here.corpus.passages)
+    assert (apart.corpus.skipped, apart.corpus.warnings) == (
+        here.corpus.skipped,
+        here.corpus.warnings,
+    )
+    assert apart.files.equals(here.files) and apart.parsed == here.parsed
+
+    # a new file next to stored ones: the stored lines are the context, and it is read here
+    write(tmp_path / "new.txt", ARTICLE.replace("19", "37"))
+    asked: list[int] = []
+    monkeypatch.setattr(ingest_module, "call_apart", pytest.fail)  # must not be reached
+    monkeypatch.setattr(ingest_module, "APART_MIN_FILES", 1)
+    later = ingest_incremental(
+        tmp_path,
+        settings,
+        index=here.files,
+        known=set(here.corpus.documents["sha256"]),
+        context=lambda keys, present: asked.append(len(present)) or [],
+    )
+    assert asked == [here.corpus.documents.height]
+    assert later.corpus.documents.height == here.corpus.documents.height + 1
+
+
 def test_a_reused_entry_gives_what_its_file_gave_field_for_field(tmp_path, monkeypatch):
     """Reused index entries are decoded on columns (polars' JSON reader, not json.loads): the
     documents, skips and warnings must be those the parsed file gave, escapes and all."""
