@@ -1159,6 +1159,14 @@ def _quick_check_section(b: Bench, n: int, rec: dict[str, Any]) -> list[str]:
         *stage_table(check.result["stages"], check.result["seconds"]),
         "",
     ]
+    if not rec["reused"]:  # what a first check over the whole folder does, stage by stage
+        out += [
+            f"Build of the state ({n:,} articles, the first check of the folder), stages. "
+            "The build's peak with its workers is in the table above.",
+            "",
+            *stage_table(build.result["stages"], build.result["seconds"]),
+            "",
+        ]
     return out
 
 
