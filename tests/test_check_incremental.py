@@ -409,12 +409,15 @@ def test_merged_events_keep_other_checks_events_and_replace_reclustered_ones():
 
 @pytest.mark.parametrize("num_perm", [None, 128], ids=["List signatures", "Array signatures"])
 def test_new_signature_and_vector_rows_are_the_stage_outputs_in_the_state_types(
-    seeds, settings, num_perm
+    seeds, settings, num_perm, monkeypatch
 ):
     """The rows a check adds hold each new document's MinHash signature and document vector
-    exactly, typed as the stored table is (states before Array signatures keep List)."""
-    from dedupe.ingest import ingest_incremental
+    exactly, typed as the stored table is (states before Array signatures keep List), and the
+    key of every line it read (made a block of passages at a time)."""
+    from dedupe.ingest import ingest_incremental, line_key
     from dedupe.neardup import find_duplicates
+
+    monkeypatch.setattr(pipeline, "TEXT_BLOCK", 7)
 
     scan = ingest_incremental(seeds, settings)
     near = find_duplicates(scan.corpus, settings)
@@ -435,3 +438,13 @@ def test_new_signature_and_vector_rows_are_the_stage_outputs_in_the_state_types(
     np.testing.assert_array_equal(
         vecs["vector"].to_numpy(), np.stack([vectors[d] for d in ids[1:]])
     )
+    lines = appended["lines"]
+    texts = scan.corpus.with_text(scan.corpus.passages)
+    expected = list(
+        dict.fromkeys(
+            (sha_of[doc], line_key(text))
+            for doc, text in zip(texts["document"], texts["text"], strict=True)
+        )
+    )
+    assert scan.corpus.passages.height > 7 and lines.schema["key"] == pl.UInt64
+    assert list(lines.iter_rows()) == expected
