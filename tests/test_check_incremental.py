@@ -448,3 +448,26 @@ def test_new_signature_and_vector_rows_are_the_stage_outputs_in_the_state_types(
     )
     assert scan.corpus.passages.height > 7 and lines.schema["key"] == pl.UInt64
     assert list(lines.iter_rows()) == expected
+
+
+def test_a_subset_of_every_document_is_the_corpus_itself(settings):
+    """A first check works on every document: no filtered copy of the texts is made."""
+    corpus = ingest(SEEDS, settings)
+    ids = list(corpus.documents["id"])
+    assert pipeline.subset(corpus, list(reversed(ids))) is corpus
+    part = pipeline.subset(corpus, ids[1:3])
+    assert part.documents["id"].to_list() == ids[1:3]
+    assert set(part.passages["document"]) == set(ids[1:3])
+    assert part.passages.equals(corpus.passages.filter(pl.col("document").is_in(ids[1:3])))
+
+
+def test_a_first_check_reports_what_a_run_over_the_folder_reports(seeds, settings, tmp_path):
+    """Everything is new in a first check: its report, texts and evidence, is a run's."""
+    first = pipeline.check(seeds, tmp_path / "state", settings)
+    run = pipeline.run(seeds, settings)
+    assert first.report.corpus.documents.equals(run.corpus.documents)
+    assert first.report.findings and first.report.findings == run.findings
+    data = json.loads(render_json(run))
+    data.pop("meta", None)
+    data.pop("tool", None)
+    assert _comparable(first) == data
