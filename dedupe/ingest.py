@@ -108,20 +108,31 @@ def _read_corpus(
     an ingest in the same process, each of the two workers held 627 MiB of its own, and the
     run with them 5,240 MiB; after an ingest in another process, 179 MiB and 4,345 MiB.
     """
-    if len(files) >= APART_MIN_FILES and os.name == "posix":
-        try:
-            with tempfile.TemporaryDirectory(prefix="dedupe-ingest-") as folder:
-                skipped, warnings = call_apart(_read_to_ipc, files, settings, meta, folder)
-                documents = pl.read_ipc(Path(folder) / "documents.arrow")
-                passages = pl.read_ipc(Path(folder) / "passages.arrow")
-            return documents, passages, skipped, warnings
-        except ChildProcessError:
-            raise  # the process died (out of memory, a signal): so would this one
-        except OSError:
-            pass  # no temporary folder, or no room in it: read here
+    done = _apart(_read_to_ipc, files, settings, meta) if len(files) >= APART_MIN_FILES else None
+    if done is not None:
+        (skipped, warnings), frames = done
+        return frames["documents"], frames["passages"], skipped, warnings
     articles, skipped, warnings = _read_files(files, settings, meta)
     documents, passages = _frames(articles, settings, skipped)
     return documents, passages, skipped, warnings
+
+
+def _apart(fn: Callable[..., Any], *args: Any) -> tuple[Any, dict[str, pl.DataFrame]] | None:
+    """Return ``fn(*args, folder)``, computed by :func:`call_apart` in a process of its own,
+    and the frames it wrote to ``folder`` (a temporary folder) as NAME.arrow, by name. None
+    where that cannot be done (not POSIX; no temporary folder, or no room in it): the caller
+    reads here. A process that died (out of memory, a signal) raises ChildProcessError: so
+    would this one."""
+    if os.name != "posix":
+        return None
+    try:
+        with tempfile.TemporaryDirectory(prefix="dedupe-ingest-") as folder:
+            value = call_apart(fn, *args, folder)
+            return value, {f.stem: pl.read_ipc(f) for f in Path(folder).glob("*.arrow")}
+    except ChildProcessError:
+        raise
+    except OSError:
+        return None
 
 
 def _read_to_ipc(
@@ -439,8 +450,8 @@ def _parse_changed(
 
     Without such context (a first check; no file unchanged) and from APART_MIN_FILES files,
     they are read in a process of its own, as a full ingest reads them (see _read_corpus): a
-    first check over 100,000 articles held 2.8 GB after reading them in its own process, a
-    full run 1.5 GB. (With context, the line keys of the files read decide which stored lines
+    first check over 100,000 articles held 2.8 GB after reading them in the check's process,
+    a full run 1.5 GB. (With context, the line keys of the files read decide which stored lines
     are asked for, so reading stays here; such a check reads only the files that changed.)"""
     rows = list(
         plan.filter(pl.col("action") == "parse")
@@ -457,20 +468,12 @@ def _parse_changed(
             return context(keys, dict(present))
 
         return _parse_files(rows, settings, meta, limit, others)
-    if len(rows) >= APART_MIN_FILES and os.name == "posix":
-        try:
-            with tempfile.TemporaryDirectory(prefix="dedupe-ingest-") as folder:
-                outcomes = call_apart(_parse_to_ipc, rows, settings, meta, limit, folder)
-                return _Parsed(
-                    documents=pl.read_ipc(Path(folder) / "documents.arrow"),
-                    passages=pl.read_ipc(Path(folder) / "passages.arrow"),
-                    outcomes=outcomes,
-                    index=pl.read_ipc(Path(folder) / "index.arrow"),
-                )
-        except ChildProcessError:
-            raise  # the process died (out of memory, a signal): so would this one
-        except OSError:
-            pass  # no temporary folder, or no room in it: read here
+    done = (
+        _apart(_parse_to_ipc, rows, settings, meta, limit) if len(rows) >= APART_MIN_FILES else None
+    )
+    if done is not None:
+        outcomes, frames = done
+        return _Parsed(frames["documents"], frames["passages"], outcomes, frames["index"])
     return _parse_files(rows, settings, meta, limit, lambda articles: ())
 
 
