@@ -406,9 +406,9 @@ def name_variants(
             x = parent[x]
         return x
 
-    people = {s: _person(items, ctx, passage_start) for s, items in by_surname.items()}
+    candidates, people = _surname_candidates(by_surname, ctx, passage_start)
     link_score: dict[tuple[str, str], float] = {}
-    for a, b in _surname_candidates(by_surname, people, ctx, passage_start):
+    for a, b in candidates:
         similarity = name_similarity(a, b)
         if similarity < SURNAME_FLOOR or orthographic_only(a, b):
             continue
@@ -515,48 +515,101 @@ def surname_pairs(
     """Return the surname pairs that :func:`name_variants` compares in full (sorted), so their
     number can be checked: it must grow with the people who could be one, not with the square
     of the names that share a transliteration skeleton."""
-    by_surname = _by_surname(names)
-    people = {s: _person(items, ctx, passage_start) for s, items in by_surname.items()}
-    return _surname_candidates(by_surname, people, ctx, passage_start)
+    return _surname_candidates(_by_surname(names), ctx, passage_start)[0]
 
 
 def _surname_candidates(
     by_surname: dict[str, list[Located[NameMention]]],
-    people: dict[str, _Person],
     ctx: Context,
     passage_start: Starts,
-) -> list[tuple[str, str]]:
-    """Return the surname pairs worth comparing, sorted: those with the same transliteration
-    skeleton anywhere in the corpus, and those used in one document or in one aligned facet
-    (passages of different reports that report the same thing) whose spellings can reach
-    SURNAME_FLOOR; of these, only the pairs that :func:`_may_be_one_person`. Comparing every
-    pair would be quadratic in the names of the corpus, and so would comparing every pair of
-    a skeleton shared by many invented names."""
-    contexts: dict[object, set[str]] = defaultdict(set)
-    by_skeleton: dict[str, set[str]] = defaultdict(set)
-    facets_of: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for k, (_, members) in enumerate(ctx.facets):
-        for key in members:
-            facets_of[key].append(k)
-    for surname, items in by_surname.items():
-        by_skeleton[skeleton(surname)].add(surname)
-        for it in items:
-            contexts[it.document].add(surname)
-            key = (it.document, passage_start.get((it.document, it.passage), -1))
-            for k in facets_of.get(key, ()):
-                contexts[k].add(surname)
+) -> tuple[list[tuple[str, str]], dict[str, _Person]]:
+    """Return the surname pairs worth comparing, sorted, and what the mentions of each of their
+    surnames say: the pairs with the same transliteration skeleton anywhere in the corpus, and
+    those used in one document or in one aligned facet (passages of different reports that
+    report the same thing) whose spellings can reach SURNAME_FLOOR; of these, only the pairs
+    that :func:`_may_be_one_person`. Comparing every pair would be quadratic in the names of
+    the corpus, and so would comparing every pair of a skeleton shared by many invented names.
+
+    A :class:`_Person` is made for the surnames of one skeleton while that skeleton is paired,
+    and kept only for the surnames of the pairs: most surnames are paired with none, and
+    keeping one for each was the largest part of the name check's memory."""
+
+    def person(surname: str) -> _Person:
+        return _person(by_surname[surname], ctx, passage_start)
+
+    by_skeleton: dict[str, list[str]] = defaultdict(list)
+    for surname in by_surname:
+        by_skeleton[skeleton(surname)].append(surname)
     pairs: set[tuple[str, str]] = set()
     for members in by_skeleton.values():
-        pairs.update(_skeleton_pairs(members, people))
-    for members in contexts.values():
-        ordered = sorted(members)
+        pairs.update(_skeleton_pairs(members, person))
+    del by_skeleton
+    for ordered in _shared_contexts(by_surname, ctx, passage_start):
         pairs.update(
             (ordered[r], ordered[c]) for r, c in similar_word_pairs(ordered, SURNAME_FLOOR)
         )
-    return sorted(p for p in pairs if _may_be_one_person(*p, people))
+    people = {s: person(s) for s in sorted({s for pair in pairs for s in pair})}
+    kept = sorted(p for p in pairs if _may_be_one_person(*p, people))
+    paired = {s for pair in kept for s in pair}
+    return kept, {s: p for s, p in people.items() if s in paired}
 
 
-def _skeleton_pairs(members: Iterable[str], people: dict[str, _Person]) -> set[tuple[str, str]]:
+def _shared_contexts(
+    by_surname: dict[str, list[Located[NameMention]]],
+    ctx: Context,
+    passage_start: Starts,
+) -> Iterator[list[str]]:
+    """Yield, sorted, the surnames used together in one document and those used together in
+    one aligned facet, for each document and facet with two or more. The mentions and the
+    facets are joined as frames of integer ids rather than kept as a set of surnames per
+    document and per facet."""
+    surnames = sorted(by_surname)
+    documents: list[str] = []
+    starts = array("q")
+    ids = array("q")
+    for i, surname in enumerate(surnames):
+        for it in by_surname[surname]:
+            documents.append(it.document)
+            starts.append(passage_start.get((it.document, it.passage), -1))
+            ids.append(i)
+    mentions = pl.DataFrame(
+        {
+            "document": pl.Series(documents, dtype=pl.String),
+            "start": np.frombuffer(starts, dtype=np.int64),
+            "surname": np.frombuffer(ids, dtype=np.int64),
+        }
+    ).unique()
+    del documents, starts, ids
+    facet_ids = array("q")
+    facet_documents: list[str] = []
+    facet_starts = array("q")
+    for k, (_, members) in enumerate(ctx.facets):
+        for document, start in members:
+            facet_ids.append(k)
+            facet_documents.append(document)
+            facet_starts.append(start)
+    facets = pl.DataFrame(
+        {
+            "facet": np.frombuffer(facet_ids, dtype=np.int64),
+            "document": pl.Series(facet_documents, dtype=pl.String),
+            "start": np.frombuffer(facet_starts, dtype=np.int64),
+        }
+    )
+    del facet_ids, facet_documents, facet_starts
+    together = pl.col("surname").unique().sort()
+    groups = [
+        mentions.group_by("document").agg(together),
+        facets.join(mentions, on=["document", "start"]).group_by("facet").agg(together),
+    ]
+    del mentions, facets
+    for frame in groups:
+        for members in frame.filter(pl.col("surname").list.len() > 1)["surname"]:
+            yield [surnames[i] for i in members]
+
+
+def _skeleton_pairs(
+    members: Iterable[str], person: Callable[[str], _Person]
+) -> set[tuple[str, str]]:
     """Return the pairs of surnames with one skeleton that may name one person, without
     looking at every pair: surnames written with first names are paired through similar first
     names, and one never written with a first name only with those that share a document, an
@@ -564,6 +617,7 @@ def _skeleton_pairs(members: Iterable[str], people: dict[str, _Person]) -> set[t
     eligible = sorted(s for s in members if len(s) >= 3)
     if len(eligible) < 2:
         return set()
+    people = {s: person(s) for s in eligible}
     pairs: set[tuple[str, str]] = set()
 
     def add(a: str, b: str) -> None:

@@ -216,6 +216,31 @@ def test_names_in_one_report_are_compared_within_a_skeleton_group():
     assert surname_pairs(names, _context(texts), {}) == [("كرامين", "كريمين")]
 
 
+def test_names_in_one_aligned_facet_are_compared_across_skeletons():
+    from dataclasses import replace
+
+    from dedupe.consistency import _by_surname, _surname_candidates, surname_pairs
+    from dedupe.facts.names import skeleton
+
+    # three invented spellings, each with a skeleton of its own; the first two are in passages
+    # of two reports aligned as one facet, the third in a report aligned with neither
+    spelled = {"d0": "فيكتور عزاروف", "d1": "فيكتور غزاروف", "d2": "فيكتور هزاروف"}
+    assert len({skeleton(n.split()[-1]) for n in spelled.values()}) == 3
+    texts = {d: f"وقال {name} إن المحادثات كانت صريحة." for d, name in spelled.items()}
+    names = [_said(d, texts[d], name) for d, name in spelled.items()]
+    starts = {(d, 0): 0 for d in texts}
+    alone = _context(texts)
+    facet = replace(alone, facets=[("e1", {("d0", 0), ("d1", 0)})])
+
+    assert surname_pairs(names, alone, starts) == []
+    assert surname_pairs(names, facet, starts) == [("عزاروف", "غزاروف")]
+    # what the mentions say about a surname is kept only for the surnames of the pairs
+    pairs, people = _surname_candidates(_by_surname(names), facet, starts)
+    assert pairs == [("عزاروف", "غزاروف")]
+    assert sorted(people) == ["عزاروف", "غزاروف"]
+    assert people["غزاروف"].documents == {"d1"}
+
+
 def test_the_three_checks_find_the_reports_findings(report, tmp_path):
     """find_inconsistencies runs its three checks one after another: the findings (all three
     kinds here) are the report's, in order, read back from where each check wrote them, and
