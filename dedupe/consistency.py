@@ -797,7 +797,7 @@ def _facet_pairs(
     where: dict[tuple[str, int], list[Located]] = defaultdict(list)
     for it in items:
         where[(it.document, passage_start.get((it.document, it.passage), -1))].append(it)
-    done: set[tuple[int, int]] = set()
+    done: set[int] = set()  # pairs seen, as one int: a tuple of two ids took twice the memory
 
     def buckets(group: list[Located]) -> dict[Hashable, list[Located]]:
         out: dict[Hashable, list[Located]] = defaultdict(list)
@@ -817,7 +817,7 @@ def _facet_pairs(
                 else ((a, b) for a in left for b in right)
             )
             for a, b in combos:
-                pair = (min(id(a), id(b)), max(id(a), id(b)))
+                pair = min(id(a), id(b)) << 64 | max(id(a), id(b))
                 if pair in done:
                     continue
                 done.add(pair)
@@ -1070,9 +1070,11 @@ INCREMENT_WORDS = {
 CONTEXT_WORDS = 3
 
 
-def _context(ctx: Context, item: Located[Quantity]) -> tuple[set[str], bool, str]:
+def _context(ctx: Context, item: Located[Quantity]) -> tuple[tuple[str, ...], bool, str]:
     """Return the content words right around a figure (what it counts is often said by its verb:
-    launched, shot down, hit) and whether it is an increment (سبعة أشخاص آخرين: seven more)."""
+    launched, shot down, hit) and whether it is an increment (سبعة أشخاص آخرين: seven more).
+    The words are a sorted tuple: a set of a few words takes two to three times the memory,
+    and the number check keeps them for every figure it pairs."""
     q = item.fact
     s, e = item.sentence
     text = ctx.texts[item.document]
@@ -1086,7 +1088,7 @@ def _context(ctx: Context, item: Located[Quantity]) -> tuple[set[str], bool, str
     content = {
         w.stem for w in before + after if len(w.stem) >= 3 and not w.stem.isdigit()
     } - _FUNCTION_WORDS
-    return content, increment, stance
+    return tuple(sorted(content)), increment, stance
 
 
 _FUNCTION_WORDS = {
@@ -1134,7 +1136,7 @@ def number_conflicts(
     findings: list[Finding] = []
     seen: set[tuple[str, ...]] = set()
     skip = {"year", "ordinal", "fraction"}
-    around: dict[int, tuple[set[str], bool, str]] = {}
+    around: dict[int, tuple[tuple[str, ...], bool, str]] = {}
     for eid, a, b in _facet_pairs(quantities, ctx, passage_start, _quantity_keys, direct=True):
         qa, qb = a.fact, b.fact
         if not qa.noun_key or skip & (set(qa.qualifiers) | set(qb.qualifiers)):
@@ -1149,7 +1151,7 @@ def number_conflicts(
         if increment_a or increment_b or stance_a != stance_b:
             continue
         casualty = bool(CASUALTY & set(qa.qualifiers) & set(qb.qualifiers))
-        shared = context_a & context_b
+        shared = set(context_a).intersection(context_b)
         if not casualty and not shared:
             continue  # 14 drones took part vs 3 drones hit: not the same count
         if "percent" in qa.qualifiers and len(shared) < 2:
