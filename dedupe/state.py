@@ -280,9 +280,12 @@ class StateStore:
             folder = self.directory / f"gen-{generation:06d}"
             try:
                 self._commit(folder, generation, frames, previous, extra)
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    shutil.rmtree(folder)
+            except BaseException as exc:  # a failure, or a stop (Ctrl-C, SIGTERM) while saving
+                if self._previous_manifest().get("generation") != generation:
+                    with contextlib.suppress(OSError):  # (not committed: the folder is unused)
+                        shutil.rmtree(folder)
+                if not isinstance(exc, OSError):
+                    raise
                 raise StateError(
                     f"cannot save state {self.directory}: {_reason(exc)} "
                     "(the previous state, if any, is unchanged)"

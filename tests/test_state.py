@@ -378,6 +378,51 @@ def test_a_save_stopped_right_after_its_commit_leaves_the_new_state(
     assert _generations(store.directory) == ["gen-000003"]
 
 
+def test_a_save_stopped_before_its_commit_removes_its_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(arabic_state())
+    write = StateStore._write_file
+    written: list[Path] = []
+
+    def write_then_stop(self: StateStore, path: Path, frame: object) -> object:
+        if any(p.parent.name == "gen-000002" for p in written):
+            raise KeyboardInterrupt  # (as Ctrl-C or the command line's SIGTERM handler raise)
+        written.append(path)
+        return write(self, path, frame)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(StateStore, "_write_file", write_then_stop)
+        with pytest.raises(KeyboardInterrupt):
+            store.save(build_state(5, docs=4, chars=20))
+    assert written[-1].parent.name == "gen-000002"  # a file of it was written
+    assert _generations(store.directory) == ["gen-000001"]
+    assert store.load().counts()["documents"] == 2
+
+
+def test_a_failure_after_the_commit_keeps_the_committed_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dedupe.state as state_module
+
+    store = StateStore(tmp_path / "state", PARAMS)
+    store.save(arabic_state())
+    sync = state_module.fsync_directory
+
+    def fail_on_the_state_folder(folder: Path) -> None:
+        if Path(folder) == store.directory:  # synced once the manifest is replaced
+            raise OSError(5, "Input/output error")
+        sync(folder)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(state_module, "fsync_directory", fail_on_the_state_folder)
+        with pytest.raises(StateError):
+            store.save(build_state(5, docs=4, chars=20))
+    # the manifest names the new generation: removing it would leave a state that cannot load
+    assert store.load().documents["generation"].to_list() == [5] * 4
+
+
 def test_lock_is_reentrant_within_one_store(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "state", PARAMS)
     with store.lock(), store.lock():
