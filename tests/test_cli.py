@@ -200,3 +200,74 @@ def test_the_command_line_has_large_blocks_mapped_and_the_setting_takes(monkeypa
         assert cli_module.map_large_blocks() is True  # glibc accepts the parameter
     monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # a C library without mallopt
     assert cli_module.map_large_blocks() is False
+
+
+STOPPABLE = """
+import sys
+import dedupe.ingest
+dedupe.ingest.APART_MIN_FILES = 1  # the files are read in a process of its own, as at scale
+from dedupe.cli import main
+sys.argv = ["dedupe", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals and the reading process are POSIX")
+def test_a_run_stopped_by_sigterm_leaves_no_temporary_files(tmp_path):
+    import signal
+    import time
+
+    folder, out, tmp = tmp_path / "in", tmp_path / "out", tmp_path / "tmp"
+    folder.mkdir()
+    tmp.mkdir()
+    for k in range(3):
+        (folder / f"a{k}.txt").write_text(ARTICLE * (k + 1), encoding="utf-8")
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STOPPABLE, "run", str(folder), "-o", str(out)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp.glob("dedupe-ingest-*")):  # the reading process is under way
+        assert proc.poll() is None, "the run ended before its files were read apart"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert stderr.strip().splitlines()[-1] == "dedupe: stopped by SIGTERM"
+    assert list(tmp.iterdir()) == []  # the temporary folder went with the run
+    assert not out.exists() or not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="fork and SIGHUP are POSIX")
+def test_signals_stop_the_command_not_its_forked_workers_and_ignored_ones_stay_ignored():
+    import multiprocessing
+    import signal
+    import time
+
+    from dedupe.cli import Stopped, _signals_stop
+
+    def stop_self() -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # (not reached: the signal's default action ends the worker)
+        os._exit(0)
+
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with _signals_stop():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            # (else the SIGTERM below would end the tests' own process)
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+            worker = multiprocessing.get_context("fork").Process(target=stop_self)
+            worker.start()
+            worker.join(30)
+            assert worker.exitcode == -signal.SIGTERM  # died of it; raised nothing
+            with pytest.raises(Stopped, match="SIGTERM"):
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)  # (the handler raises before this returns)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back
+    finally:
+        signal.signal(signal.SIGHUP, previous)
