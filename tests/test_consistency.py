@@ -241,6 +241,40 @@ def test_names_in_one_aligned_facet_are_compared_across_skeletons():
     assert people["غزاروف"].documents == {"d1"}
 
 
+def test_shared_contexts_are_the_surnames_of_each_document_and_facet():
+    import random
+    from collections import defaultdict
+    from dataclasses import replace
+
+    from dedupe.consistency import _by_surname, _shared_contexts
+
+    rng = random.Random(7)
+    words = [f"{a}{b}{c}وف" for a in "بتث" for b in "جحخ" for c in "دذرز"]  # invented surnames
+    texts, names, starts = {}, [], {}
+    for d in range(12):
+        doc = f"d{d}"
+        texts[doc] = "وقال " + " و".join(rng.sample(words, 4))
+        for p, word in enumerate(rng.sample(words, rng.randint(0, 5))):
+            mention = _said(doc, texts[doc], texts[doc].split()[1])
+            names.append(replace(mention, passage=p, fact=replace(mention.fact, tokens=(word,))))
+            starts[(doc, p)] = p // 2  # two passages per aligned unit
+    facets = [
+        ("e", {(f"d{rng.randrange(14)}", rng.randrange(4)) for _ in range(rng.randint(1, 5))})
+        for _ in range(9)
+    ]  # (some members are documents without names, or passages without them)
+    ctx = replace(_context(texts), facets=facets)
+
+    expected = defaultdict(set)
+    for it in names:
+        expected[("doc", it.document)].add(it.fact.tokens[-1])
+        for k, (_, members) in enumerate(facets):
+            if (it.document, starts[(it.document, it.passage)]) in members:
+                expected[("facet", k)].add(it.fact.tokens[-1])
+    want = sorted(sorted(v) for v in expected.values() if len(v) > 1)
+    got = sorted(_shared_contexts(_by_surname(names), ctx, starts))
+    assert got == want and len(want) > 12  # every document and some facets
+
+
 def test_the_three_checks_find_the_reports_findings(report, tmp_path):
     """find_inconsistencies runs its three checks one after another: the findings (all three
     kinds here) are the report's, in order, read back from where each check wrote them, and
