@@ -281,14 +281,19 @@ class StateStore:
             try:
                 self._commit(folder, generation, frames, previous, extra)
             except BaseException as exc:  # a failure, or a stop (Ctrl-C, SIGTERM) while saving
-                if self._previous_manifest().get("generation") != generation:
-                    with contextlib.suppress(OSError):  # (not committed: the folder is unused)
+                committed = self._previous_manifest().get("generation") == generation
+                if not committed:
+                    with contextlib.suppress(OSError):  # (the folder is unused)
                         shutil.rmtree(folder)
                 if not isinstance(exc, OSError):
                     raise
                 raise StateError(
                     f"cannot save state {self.directory}: {_reason(exc)} "
-                    "(the previous state, if any, is unchanged)"
+                    + (
+                        "(the new state was written, but may not be on disk yet)"
+                        if committed
+                        else "(the previous state, if any, is unchanged)"
+                    )
                 ) from exc
             self._remove_stale(keep=folder.name)
 

@@ -417,7 +417,7 @@ def test_a_failure_after_the_commit_keeps_the_committed_generation(
 
     with monkeypatch.context() as patch:
         patch.setattr(state_module, "fsync_directory", fail_on_the_state_folder)
-        with pytest.raises(StateError):
+        with pytest.raises(StateError, match="the new state was written"):
             store.save(build_state(5, docs=4, chars=20))
     # the manifest names the new generation: removing it would leave a state that cannot load
     assert store.load().documents["generation"].to_list() == [5] * 4
