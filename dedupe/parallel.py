@@ -126,10 +126,19 @@ def imap_shared(
         _SHARED = None
 
 
-# what a process started by call_apart runs: this process's module path first, then the call
-_APART = "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); " + (
-    "from dedupe.parallel import _serve_apart; _serve_apart()"
-)
+# what a process started by call_apart runs: this process's module path first, then the call.
+# Where none comes (the caller was stopped, by a signal say, while the process started, and
+# closed its end of the pipe), the process exits without a word: the caller said why it stopped.
+NO_CALL = 3
+_APART = f"""\
+import pickle, sys
+try:
+    sys.path[:] = pickle.load(sys.stdin.buffer)
+except (EOFError, pickle.UnpicklingError):
+    sys.exit({NO_CALL})
+from dedupe.parallel import _serve_apart
+_serve_apart()
+"""
 
 
 def call_apart(fn: Callable[..., _Result], *args: Any) -> _Result:
@@ -176,7 +185,10 @@ def _serve_apart() -> None:
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    fn, args = pickle.load(sys.stdin.buffer)
+    try:
+        fn, args = pickle.load(sys.stdin.buffer)
+    except (EOFError, pickle.UnpicklingError):  # cut short: see _APART
+        sys.exit(NO_CALL)
     try:
         data = pickle.dumps((True, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # noqa: BLE001 - raised again in the caller

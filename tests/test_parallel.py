@@ -217,3 +217,30 @@ def _fails_oddly() -> None:
 def test_an_exception_that_cannot_be_unpickled_comes_back_as_its_traceback():
     with pytest.raises(ChildProcessError, match="_Odd: 7: no way across"):
         parallel.call_apart(_fails_oddly)
+
+
+@pytest.mark.parametrize("cut", ["nothing", "in the module path", "in the call"])
+def test_the_process_of_call_apart_exits_without_a_word_when_no_whole_call_comes(cut):
+    # where the caller is stopped (SIGTERM, Ctrl-C) while Popen starts the process, Popen
+    # closes the pipe and has no handle left to kill it with: the process reads a cut call. It
+    # used to print "EOFError: Ran out of input" under the caller's "dedupe: stopped by SIGTERM"
+    import pickle
+    import subprocess
+    import sys
+
+    path = pickle.dumps(sys.path)
+    call = pickle.dumps((_pid_and_args, ("نص", 3)))
+    sent = {"nothing": b"", "in the module path": path[:-5], "in the call": path + call[:-5]}
+    done = subprocess.run(
+        [sys.executable, "-c", parallel._APART],
+        input=sent[cut],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (parallel.NO_CALL, b"", b"")
+    whole = subprocess.run(
+        [sys.executable, "-c", parallel._APART], input=path + call, capture_output=True, timeout=120
+    )
+    ok, (pid, args) = pickle.loads(whole.stdout)  # the same call, whole, is answered
+    assert (whole.returncode, ok, args) == (0, True, ("نص", 3)) and pid != os.getpid()
