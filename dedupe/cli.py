@@ -4,11 +4,8 @@ function; library errors become exit code 2 with one line on stderr."""
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ from dedupe import __version__
 from dedupe.allocator import map_large_blocks
 from dedupe.errors import DedupeError
 from dedupe.files import atomic_write_text
+from dedupe.interrupts import Stopped, stop_on_signals
 from dedupe.models import Report
 from dedupe.report import json_chunks, markdown_chunks, render, severity_rank
 from dedupe.settings import FAIL_ON, FORMATS, Settings, load_settings
@@ -31,53 +29,13 @@ class ToolError(click.ClickException):
     exit_code = 2
 
 
-class Stopped(BaseException):
-    """Raised in the command's process when a signal asks it to stop (SIGTERM: a CI job
-    cancelled or timed out; SIGHUP: its terminal closed). Like Ctrl-C, it unwinds the command:
-    temporary files and folders are removed, worker processes ended, no output file is left
-    half written. Killed by the signal's default action, the command left them behind."""
-
-
-STOP_SIGNALS = ("SIGTERM", "SIGHUP")
-
-
-@contextmanager
-def _signals_stop() -> Iterator[None]:
-    """While the command runs, the signals of STOP_SIGNALS raise :class:`Stopped` in this
-    process. A signal this process ignores (``nohup``) or that has a handler of its own is left
-    as it is; so is every signal where this is not the main thread, which alone can set them.
-    Processes forked from this one inherit the handler: there, the signal does what it did."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    owner = os.getpid()
-
-    def stop(signum: int, frame: object) -> None:
-        if os.getpid() != owner:  # a forked worker: die of the signal, as without a handler
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
-        raise Stopped(signal.Signals(signum).name)
-
-    previous = {}
-    for name in STOP_SIGNALS:
-        signum = getattr(signal, name, None)
-        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
-            previous[signum] = signal.signal(signum, stop)
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
 class DedupeGroup(click.Group):
     """A click group whose errors are one line on stderr and whose commands return exit codes."""
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra.pop("standalone_mode", None)
         try:
-            with _signals_stop():
+            with stop_on_signals():
                 code = super().main(args, prog_name or "dedupe", standalone_mode=False, **extra)
         except Stopped as exc:
             click.echo(f"dedupe: stopped by {exc}", err=True)

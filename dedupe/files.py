@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+from dedupe.interrupts import held
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], object], *, prefix: str = "") -> None:
@@ -15,17 +19,39 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object], *, prefix: str
     ``PREFIX*.tmp``), fsync it, then rename it over ``path``; on any error the temporary file
     is removed and ``path`` is left as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix or f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        with held():  # (a stop signal between creating the file and noting its name leaves it)
+            fd, tmp = tempfile.mkstemp(
+                dir=path.parent, prefix=prefix or f".{path.name}.", suffix=".tmp"
+            )
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
+
+
+@contextmanager
+def temporary_folder(prefix: str) -> Iterator[str]:
+    """A new folder in the temporary folder (``TMPDIR``), removed with what it holds when the
+    block ends, however it ends: a stop signal (see :mod:`dedupe.interrupts`) cuts neither its
+    making nor its removal short. (tempfile.TemporaryDirectory, stopped as it removes the
+    folder, leaves the rest of it behind.)"""
+    folder = None
+    try:
+        with held():
+            folder = tempfile.mkdtemp(prefix=prefix)
+        yield folder
+    finally:
+        if folder is not None:
+            with held():
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def atomic_write_text(path: Path, text: str | Iterable[str], *, prefix: str = "") -> None:

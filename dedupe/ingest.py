@@ -18,7 +18,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Container, Iterator, Sequence
@@ -33,6 +32,7 @@ import yaml
 
 from dedupe.allocator import map_large_blocks
 from dedupe.errors import ConfigError
+from dedupe.files import temporary_folder
 from dedupe.models import DOCUMENT_SCHEMA, PASSAGE_SCHEMA, Corpus, Skipped
 from dedupe.parallel import call_apart
 from dedupe.settings import Settings
@@ -126,7 +126,7 @@ def _apart(fn: Callable[..., Any], *args: Any) -> tuple[Any, dict[str, pl.DataFr
     if os.name != "posix":
         return None
     try:
-        with tempfile.TemporaryDirectory(prefix="dedupe-ingest-") as folder:
+        with temporary_folder("dedupe-ingest-") as folder:
             value = call_apart(fn, *args, folder)
             return value, {f.stem: pl.read_ipc(f) for f in Path(folder).glob("*.arrow")}
     except ChildProcessError:

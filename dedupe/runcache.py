@@ -31,6 +31,7 @@ import polars as pl
 
 from dedupe import __version__
 from dedupe.ingest import excluded_paths, walk_files
+from dedupe.interrupts import held
 from dedupe.models import (
     DOCUMENT_SCHEMA,
     PASSAGE_SCHEMA,
@@ -130,19 +131,24 @@ class RunCache:
     def put(self, key: str, report: Report) -> None:
         """Store ``report`` under ``key`` atomically, then keep only the ``keep`` newest entries;
         a cache that cannot be written is passed over (the run's result does not depend on it)."""
+        tmp = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(dir=self.directory, prefix=f".{key[:16]}.", suffix=".tmp"))
-        except OSError:
-            return
-        try:
+            with held():  # (see dedupe.interrupts)
+                tmp = Path(
+                    tempfile.mkdtemp(dir=self.directory, prefix=f".{key[:16]}.", suffix=".tmp")
+                )
             _write_entry(tmp, key, report)
             target = self.directory / key
             if target.exists():
                 shutil.rmtree(target, ignore_errors=True)
             os.replace(tmp, target)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException as exc:  # a failure, or a stop (Ctrl-C, SIGTERM) while writing
+            if tmp is not None:
+                with held():
+                    shutil.rmtree(tmp, ignore_errors=True)
+            if not isinstance(exc, OSError):
+                raise
             return
         self._prune()
 

@@ -240,34 +240,3 @@ def test_a_run_stopped_by_sigterm_leaves_no_temporary_files(tmp_path):
     assert stderr.strip().splitlines()[-1] == "dedupe: stopped by SIGTERM"
     assert list(tmp.iterdir()) == []  # the temporary folder went with the run
     assert not out.exists() or not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
-
-
-@pytest.mark.skipif(os.name != "posix", reason="fork and SIGHUP are POSIX")
-def test_signals_stop_the_command_not_its_forked_workers_and_ignored_ones_stay_ignored():
-    import multiprocessing
-    import signal
-    import time
-
-    from dedupe.cli import Stopped, _signals_stop
-
-    def stop_self() -> None:
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(5)  # (not reached: the signal's default action ends the worker)
-        os._exit(0)
-
-    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
-    try:
-        with _signals_stop():
-            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
-            # (else the SIGTERM below would end the tests' own process)
-            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
-            worker = multiprocessing.get_context("fork").Process(target=stop_self)
-            worker.start()
-            worker.join(30)
-            assert worker.exitcode == -signal.SIGTERM  # died of it; raised nothing
-            with pytest.raises(Stopped, match="SIGTERM"):
-                os.kill(os.getpid(), signal.SIGTERM)
-                time.sleep(5)  # (the handler raises before this returns)
-        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back
-    finally:
-        signal.signal(signal.SIGHUP, previous)
