@@ -27,7 +27,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import polars as pl
@@ -239,11 +239,13 @@ def find_inconsistencies(
     ctx = build_context(corpus, clustering, align_threshold)
     passage_start = PassageStarts(corpus.passages)
     spill = _Spill()
-    for check in CHECKS:
-        spill.add(_one_check((facts, ctx, passage_start), check))
+    kinds = {"numbers": facts.quantities, "dates": facts.dates, "names": facts.names}
+    del facts
+    for check in CHECKS:  # each kind of fact let go once checked (see extract_facts)
+        spill.add(_one_check(kinds.pop(check), ctx, passage_start, check))
         clear_memos()
         trim_heap()
-    del facts, ctx, passage_start
+    del ctx, passage_start
     trim_heap()
     findings = spill.take()
     unique: dict[str, Finding] = {}
@@ -254,7 +256,9 @@ def find_inconsistencies(
     return tuple(sorted(unique.values(), key=lambda f: (-rank[f.severity], -f.confidence, f.id)))
 
 
-CHECKS = ("names", "numbers", "dates")
+# the name check, whose own memory is the largest by far (640 MiB at 100,000 articles, to 136
+# for numbers and 88 for dates), comes last, when the other kinds of facts are gone
+CHECKS = ("numbers", "dates", "names")
 
 
 class _Spill:
@@ -293,14 +297,15 @@ class _Spill:
             return [f for _ in range(self._written) for f in pickle.load(file)]
 
 
-def _one_check(shared: tuple[Facts, Context, Starts], check: str) -> list[Finding]:
-    """Return the findings of one check (a name in CHECKS)."""
-    facts, ctx, passage_start = shared
+def _one_check(
+    facts: Sequence[Located[Any]], ctx: Context, passage_start: Starts, check: str
+) -> list[Finding]:
+    """Return the findings of one check (a name in CHECKS) on its kind of ``facts``."""
     if check == "names":
-        return name_variants(facts.names, ctx, passage_start)
+        return name_variants(facts, ctx, passage_start)
     if check == "dates":
-        return date_conflicts(facts.dates, ctx, passage_start)
-    return number_conflicts(facts.quantities, ctx, passage_start)
+        return date_conflicts(facts, ctx, passage_start)
+    return number_conflicts(facts, ctx, passage_start)
 
 
 # --- evidence and identity -------------------------------------------------------------------

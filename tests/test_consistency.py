@@ -275,10 +275,12 @@ def test_shared_contexts_are_the_surnames_of_each_document_and_facet():
     assert got == want and len(want) > 12  # every document and some facets
 
 
-def test_the_three_checks_find_the_reports_findings(report, tmp_path):
+def test_the_three_checks_find_the_reports_findings(report, tmp_path, monkeypatch):
     """find_inconsistencies runs its three checks one after another: the findings (all three
     kinds here) are the report's, in order, read back from where each check wrote them, and
     the checks' memos are left empty."""
+    import gc
+
     from dedupe import consistency
     from dedupe.cluster import cluster_events
     from dedupe.facts import extract_facts
@@ -293,9 +295,33 @@ def test_the_three_checks_find_the_reports_findings(report, tmp_path):
     corpus = ingest(tmp_path, settings)
     embedder = make_embedder(settings)
     clustering = cluster_events(corpus, embedder, settings.for_model(embedder.model_id))
-    found = consistency.find_inconsistencies(corpus, clustering, extract_facts(corpus))
+    facts = extract_facts(corpus)
+    ids = {
+        "numbers": {id(it) for it in facts.quantities},
+        "dates": {id(it) for it in facts.dates},
+    }
+    alive = {}  # check: the kinds of facts still held while it ran
+    functions = {
+        "numbers": consistency.number_conflicts,
+        "dates": consistency.date_conflicts,
+        "names": consistency.name_variants,
+    }
+    for check, real in functions.items():
+
+        def watched(*args, check=check, real=real):
+            gc.collect()
+            held = {id(o) for o in gc.get_objects()}
+            alive[check] = sorted(kind for kind, of in ids.items() if of & held)
+            return real(*args)
+
+        monkeypatch.setattr(consistency, real.__name__, watched)
+    given = [facts]
+    del facts  # (the checks hold the only reference, as in pipeline.run)
+    found = consistency.find_inconsistencies(corpus, clustering, given.pop())
     assert {f.kind for f in found} == {"name_variant", "date_conflict", "number_conflict"}
     assert found == report.findings
+    # each kind of fact is let go once checked, so the name check runs on the names alone
+    assert alive == {"numbers": ["dates", "numbers"], "dates": ["dates"], "names": []}
     assert consistency.skeleton.cache_info().currsize == 0
     assert consistency.name_similarity.cache_info().currsize == 0
 

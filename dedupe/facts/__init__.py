@@ -13,8 +13,8 @@ import contextlib
 import hashlib
 import pickle
 import sqlite3
+import struct
 import uuid
-from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -257,33 +257,62 @@ def extract_facts(
     del found
     if cache and computed:
         cache.add({keys[doc]: found for doc, found in computed.items()})
-    names: list[Located[NameMention]] = []
-    dates: list[Located[DateMention]] = []
-    quantities: list[Located[Quantity]] = []
+    raws = {doc: computed.pop(doc, None) or known[keys[doc]] for doc in keys}
+    del computed, known
     held = _HeldOnce()
     repaired: dict[str, bytes] = {}  # cached facts that did not unpickle, computed again
-    uses = Counter(keys.values())  # (copies of one document share a key)
-    for doc in keys:
-        raw = computed.pop(doc, None) or known[keys[doc]]
-        uses[keys[doc]] -= 1
-        if not uses[keys[doc]]:
-            known.pop(keys[doc], None)  # each document's pickle let go once read
-        try:
-            found_names, found_dates, found_quantities = pickle.loads(raw)
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-            repaired[keys[doc]] = raw = _pickled_facts(job(doc))
-            found_names, found_dates, found_quantities = pickle.loads(raw)
-        names.extend(held.located(doc, found) for found in found_names)
-        dates.extend(held.located(doc, found) for found in found_dates)
-        quantities.extend(held.located(doc, found) for found in found_quantities)
+    kinds: list[list[Located[Any]]] = [[], [], []]
+    # one kind after the other, in the order the checks let them go (see PARTS): each kind's
+    # objects fill memory of their own, which goes back to the system with them. Made document
+    # by document, the three kinds shared every arena, and none was given back before the last
+    for part in reversed(range(len(PARTS))):
+        for doc in list(raws):
+            raw = raws.pop(doc) if not part else raws[doc]  # let go once read for the last time
+            try:
+                found = _unpickled_part(raw, part)
+            except _UNREADABLE:
+                raw = repaired[keys[doc]] = _pickled_facts(job(doc))
+                if part:
+                    raws[doc] = raw
+                found = _unpickled_part(raw, part)
+            kinds[part].extend(held.located(doc, one) for one in found)
     if cache and repaired:
         cache.add(repaired)
+    names, dates, quantities = kinds
     return Facts(tuple(names), tuple(dates), tuple(quantities))  # type: ignore[arg-type]
 
 
+# a document's facts as the cache holds them and a worker sends them: the lengths of the first
+# two parts, then each part pickled on its own, so that one can be read without the others
+PARTS = ("names", "dates", "quantities")
+_LENGTHS = struct.Struct("<II")
+# what reading a damaged or outdated cache entry raises (AttributeError: a class since renamed)
+_UNREADABLE = (
+    pickle.UnpicklingError,
+    struct.error,
+    EOFError,
+    ValueError,
+    TypeError,
+    AttributeError,
+)
+
+
 def _pickled_facts(job: tuple[str, str | None, list[_Span]]) -> bytes:
-    """Return :func:`_document_facts` pickled, as the cache stores it."""
-    return pickle.dumps(_document_facts(job), protocol=pickle.HIGHEST_PROTOCOL)
+    """Return :func:`_document_facts` pickled, as the cache stores it (see PARTS)."""
+    parts = [pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL) for p in _document_facts(job)]
+    return _LENGTHS.pack(len(parts[0]), len(parts[1])) + b"".join(parts)
+
+
+def _unpickled_part(raw: bytes, part: int) -> list[_Found]:
+    """Return part ``part`` (an index in PARTS) of what :func:`_pickled_facts` returned."""
+    first, second = _LENGTHS.unpack_from(raw)
+    bounds = (_LENGTHS.size, _LENGTHS.size + first, _LENGTHS.size + first + second, len(raw))
+    if bounds[2] > len(raw):
+        raise ValueError("cut short")
+    found = pickle.loads(memoryview(raw)[bounds[part] : bounds[part + 1]])
+    if not isinstance(found, list):
+        raise TypeError(f"{PARTS[part]}: a {type(found).__name__}, not a list")
+    return found
 
 
 class _HeldOnce:
