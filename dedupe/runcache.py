@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from dedupe.state import finding_from_payload, finding_to_payload
 
 RUNS = "runs"
 KEEP = 8
+STALE_SECONDS = 24 * 3600  # a .tmp entry older than this was left by a killed run
 FORMAT = "dedupe.runcache/2"
 
 
@@ -154,11 +156,21 @@ class RunCache:
 
     def _prune(self) -> None:
         try:
-            entries = [p for p in self.directory.iterdir() if not p.name.startswith(".")]
+            children = list(self.directory.iterdir())
+            entries = [p for p in children if not p.name.startswith(".")]
             entries.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            # entries half written by a run that was killed (SIGKILL, a power cut): not one
+            # another run is writing now, which would have been touched within STALE_SECONDS
+            stale = [
+                p
+                for p in children
+                if p.name.startswith(".")
+                and p.name.endswith(".tmp")
+                and time.time() - p.stat().st_mtime > STALE_SECONDS
+            ]
         except OSError:
             return
-        for old in entries[self.keep :]:
+        for old in [*entries[self.keep :], *stale]:
             shutil.rmtree(old, ignore_errors=True)
 
 

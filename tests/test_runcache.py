@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -197,3 +198,21 @@ def test_an_entry_whose_passages_still_carry_their_text_runs_again(
     assert render_json(again) == render_json(first)
     pipeline.run(folder, settings)
     assert ingests.calls == 1, "the rewritten entry is used"
+
+
+def test_entries_left_half_written_by_a_killed_run_are_removed_once_stale(
+    folder, settings, tmp_path
+):
+    from dedupe import runcache
+
+    runs = tmp_path / "cache" / "runs"
+    killed, writing = runs / ".0123456789abcdef.killed.tmp", runs / ".fedcba9876543210.now.tmp"
+    for tmp in (killed, writing):
+        tmp.mkdir(parents=True)
+        (tmp / "report.parquet").write_bytes(b"half")
+    old = time.time() - runcache.STALE_SECONDS - 60
+    os.utime(killed, (old, old))
+    pipeline.run(folder, settings)  # stores its entry, then prunes
+    names = sorted(p.name for p in runs.iterdir())
+    assert writing.name in names and killed.name not in names
+    assert len([n for n in names if not n.startswith(".")]) == 1
