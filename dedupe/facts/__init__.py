@@ -262,9 +262,10 @@ def extract_facts(
     held = _HeldOnce()
     repaired: dict[str, bytes] = {}  # cached facts that did not unpickle, computed again
     kinds: list[list[Located[Any]]] = [[], [], []]
-    # one kind after the other, in the order the checks let them go (see PARTS): each kind's
-    # objects fill memory of their own, which goes back to the system with them. Made document
-    # by document, the three kinds shared every arena, and none was given back before the last
+    # one kind after the other, in the order the checks let them go (consistency.CHECKS): each
+    # kind's objects fill memory of their own, which goes back to the system with them. Made
+    # document by document, the three kinds shared every arena, and none was given back
+    # before the last
     for part in reversed(range(len(PARTS))):
         for doc in list(raws):
             raw = raws.pop(doc) if not part else raws[doc]  # let go once read for the last time
