@@ -209,16 +209,13 @@ def _from_mapping(values: dict[str, Any], *, base: Settings, source: str = "opti
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"extensions in {source} must be a list of strings")
             value = tuple(v if v.startswith(".") else f".{v}" for v in value)
-        elif isinstance(default, bool) or (
-            default is not None and not isinstance(value, type(default))
-        ):
-            if (
-                isinstance(default, float)
-                and isinstance(value, int)
-                and not isinstance(value, bool)
+        elif default is not None:
+            if isinstance(default, float) and type(value) is int:
+                value = float(value)  # (TOML's 1 for 1.0)
+            # a bool is an int to isinstance: true is no count, and 1 no switch
+            if isinstance(value, bool) != isinstance(default, bool) or not isinstance(
+                value, type(default)
             ):
-                value = float(value)
-            elif default is not None:
                 raise ConfigError(
                     f"{raw_key} in {source} must be {type(default).__name__}, got {value!r}"
                 )

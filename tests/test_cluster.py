@@ -608,6 +608,11 @@ def test_an_event_whose_facets_meet_in_one_article_joins_when_its_passages_agree
             "attach_support must be 1 or more, got 0",
         ),
         ("join-threshold", "2", "join_threshold", 2.0, "0", "join_threshold must be positive"),
+        # a boolean: TOML's false reads, and neither 0 nor a string stands for it
+        ("continue-stories", "false", "continue_stories", False, "0", "must be bool, got 0"),
+        ("continue-stories", "true", "continue_stories", True, "'no'", "must be bool, got 'no'"),
+        ("min-words", "40", "min_words", 40, "true", "must be int, got True"),
+        ("align-threshold", "1", "align_threshold", 1.0, "false", "must be float, got False"),
         (
             "crosslingual-margin",
             "10",
