@@ -2,6 +2,7 @@
 
     python bench/evaluate.py                       # seeds/, bench/corpora/dev/ and heldout/
     python bench/evaluate.py --corpus seeds --labels bench/corpora/seeds_labels.json
+    python bench/evaluate.py --explain             # also: what each event holds, gold and found
 
 Prints pairwise precision/recall/F1 and extended (overlapping) BCubed precision/recall/F1.
 Gold events may overlap (an article reports several), so BCubed uses the multiplicity
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import combinations
 from pathlib import Path
@@ -69,6 +71,34 @@ def bcubed(gold: dict[str, set[str]], pred: dict[str, set[str]], items: Iterable
 def _prf(p: float, r: float) -> dict:
     f = 2 * p * r / (p + r) if p + r else 0.0
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
+
+
+def explain(
+    gold: dict[str, set[str]], pred: dict[str, set[str]], items: Iterable[str]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """Return what went where: for each predicted event, how many of its items carry each gold
+    event ("-" for none), and for each gold event, how many of its items each predicted event
+    holds ("-" for none). An item in two events counts in both."""
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    spread: dict[str, Counter[str]] = defaultdict(Counter)
+    for item in sorted(items):
+        golds = sorted(gold.get(item, set())) or ["-"]
+        preds = sorted(pred.get(item, set())) or ["-"]
+        for p in preds:
+            if p != "-":
+                found[p].update(golds)
+        for g in golds:
+            if g != "-":
+                spread[g].update(preds)
+    return {
+        "predicted": {p: dict(c.most_common()) for p, c in sorted(found.items(), key=_by_id)},
+        "gold": {g: dict(c.most_common()) for g, c in sorted(spread.items())},
+    }
+
+
+def _by_id(entry: tuple[str, object]) -> tuple[int, str]:
+    digits = "".join(ch for ch in entry[0] if ch.isdigit())
+    return int(digits or 0), entry[0]
 
 
 def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
@@ -153,6 +183,7 @@ def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
             "pairwise": pairwise(gold_passage, pred_passage, passage_items),
             "bcubed": bcubed(gold_passage, pred_passage, passage_items),
         },
+        "passages_by_event": explain(gold_passage, pred_passage, passage_items),
     }
 
 
@@ -162,6 +193,12 @@ def main() -> None:
     parser.add_argument("--labels", type=Path)
     parser.add_argument("--config", type=Path, help="pyproject.toml with [tool.dedupe]")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="list the gold events of each predicted event's labeled passages, and the "
+        "predicted events each gold event's passages went to",
+    )
     args = parser.parse_args()
     settings = load_settings(args.config) if args.config else Settings()
     sets = [(args.corpus, args.labels)] if args.corpus else DEFAULT_SETS
@@ -187,6 +224,14 @@ def main() -> None:
                     f"  {level:20s} {metric:8s} P={m['precision']:.3f} R={m['recall']:.3f} "
                     f"F1={m['f1']:.3f}"
                 )
+        if args.explain:
+            parts = r["passages_by_event"]
+            print("  predicted event: labeled passages by gold event (- : in no shared gold event)")
+            for event, counts in parts["predicted"].items():
+                print(f"    {event}: " + ", ".join(f"{g} {n}" for g, n in counts.items()))
+            print("  gold event: its passages by predicted event (- : in none)")
+            for event, counts in parts["gold"].items():
+                print(f"    {event}: " + ", ".join(f"{p} {n}" for p, n in counts.items()))
 
 
 if __name__ == "__main__":
