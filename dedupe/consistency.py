@@ -1088,24 +1088,30 @@ CONTEXT_WORDS = 3
 
 
 def _context(ctx: Context, item: Located[Quantity]) -> tuple[tuple[str, ...], bool, str]:
-    """Return the content words right around a figure (what it counts is often said by its verb:
-    launched, shot down, hit) and whether it is an increment (سبعة أشخاص آخرين: seven more).
+    """Return the content words nearest a figure, CONTEXT_WORDS either side (what it counts is
+    often said by its verb: launched, shot down, hit) and whether it is an increment (سبعة
+    أشخاص آخرين: seven more).
     The words are a sorted tuple: a set of a few words takes two to three times the memory,
     and the number check keeps them for every figure it pairs."""
     q = item.fact
     s, e = item.sentence
     text = ctx.texts[item.document]
     words = tokenize(text[s:e], offset=s)
-    before = [w for w in words if w.end <= q.start][-CONTEXT_WORDS:]
-    after = [w for w in words if w.start >= q.end][:CONTEXT_WORDS]
+    before = [w for w in words if w.end <= q.start]
+    after = [w for w in words if w.start >= q.end]
     increment = bool(after) and after[0].stem in INCREMENT_WORDS
     stance = next(
         (STANCE_WORDS[w.stem] for w in [*after[:2], *before[-1:]] if w.stem in STANCE_WORDS), ""
     )
-    content = {
-        w.stem for w in before + after if len(w.stem) >= 3 and not w.stem.isdigit()
-    } - _FUNCTION_WORDS
-    return tuple(sorted(content)), increment, stance
+    # the nearest content words, past prepositions and other figures: in "سعر الفائدة الرئيسي
+    # من 6.75 إلى 7.25 في المئة" what the percentage is of sits five words back
+    content = [w.stem for w in before if _content_word(w.stem)][-CONTEXT_WORDS:]
+    content += [w.stem for w in after if _content_word(w.stem)][:CONTEXT_WORDS]
+    return tuple(sorted(set(content))), increment, stance
+
+
+def _content_word(stem: str) -> bool:
+    return len(stem) >= 3 and not stem.isdigit() and stem not in _FUNCTION_WORDS
 
 
 _FUNCTION_WORDS = {

@@ -102,6 +102,39 @@ def test_rising_toll_killed_injured_and_approximate_are_not_conflicts(report):
         assert not path_set(report, f) & {"f1.md", "f2.md"}, f.summary
 
 
+RATE_REPORTS = {
+    "r1.md": (
+        "وكالة الساحل",
+        "2026-05-14T12:00:00+03:00",
+        "رفع البنك المركزي الميرادي اليوم الخميس سعر الفائدة الرئيسي من 5.5 إلى 6.25 في المئة، "
+        "في ثاني زيادة على التوالي، سعيا إلى كبح تضخم بلغ أعلى مستوياته منذ عامين.\n"
+        "وقال محافظ البنك سليم الأيوبي إن المجلس سيواصل مراقبة الأسعار عن كثب خلال الأشهر "
+        "المقبلة قبل أي قرار جديد.",
+    ),
+    "r2.md": (
+        "صحيفة الأفق",
+        "2026-05-14T13:30:00+03:00",
+        "قرر البنك المركزي الميرادي اليوم الخميس رفع سعر الفائدة الرئيسي إلى 6.5 في المئة، "
+        "سعيا إلى كبح تضخم بلغ أعلى مستوياته منذ عامين، في ثاني زيادة على التوالي.\n"
+        "وأوضح محافظ البنك سليم الأيوبي أن المجلس سيتابع تطور الأسعار عن كثب في الأشهر "
+        "المقبلة قبل أي قرار جديد.",
+    ),
+}
+
+
+def test_two_rates_for_one_decision_conflict_when_the_rate_is_named_words_back(tmp_path):
+    # in r1 what the percentage is of (سعر الفائدة الرئيسي) sits behind من 5.5 إلى: the words
+    # around a figure are its nearest content words, not its nearest tokens
+    for name, (outlet, published, body) in RATE_REPORTS.items():
+        (tmp_path / name).write_text(
+            f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
+        )
+    report = run(tmp_path, Settings())
+    numbers = by_kind(report, "number_conflict")
+    found = [{v.value for v in f.values} for f in numbers]
+    assert found == [{"6.25 في المئة", "6.5 في المئة"}], [f.summary for f in numbers]
+
+
 def test_seeds_show_the_umerov_case():
     report = run(SEEDS, Settings())
     umerov = [

@@ -363,6 +363,16 @@ def test_killed_and_injured_from_the_words_around() -> None:
     assert not same_counted_thing(killed, injured)
 
 
+def test_lives_claimed_count_the_killed() -> None:
+    # أودى بحياة: "claimed the lives of", the usual way to give a disaster's toll
+    (toll,) = extract_quantities("انهيار المبنى الذي أودى بحياة 9 عمال أمس")
+    assert (toll.value, toll.qualifiers) == (9, ("killed",))
+    people, injured = extract_quantities("العاصفة التي أودت بحياة سبعة أشخاص وأصابت 20 آخرين")
+    assert (people.value, people.qualifiers) == (7, ("killed",))
+    assert "killed" not in injured.qualifiers  # the toll's cue stays with the toll
+    assert same_counted_thing(people, only("لقي 9 أشخاص حتفهم"))
+
+
 def test_killed_nouns_and_generic_people_compare() -> None:
     a = only("سقط 20 قتيلا")
     b = only("أسفر عن مقتل 25 شخصا")

@@ -210,7 +210,7 @@ _INJURED = "جريح مصاب إصابة injured wounded injury".split()
 _PERSONS = "شخص فرد إنسان نسمة person individual".split()
 # Words around a figure that say what happened to the people counted: مقتل 20 شخصا.
 _KILLED_BEFORE = frozenset(
-    normalize(w) for w in "مقتل قتل قتلت استشهاد استشهد وفاة مصرع لقي killing".split()
+    normalize(w) for w in "مقتل قتل قتلت استشهاد استشهد وفاة مصرع لقي بحياة killing".split()
 )
 _INJURED_BEFORE = frozenset(normalize(w) for w in "إصابة إصابات جرح أصيب أصيبت injuring".split())
 _KILLED_AFTER = frozenset(normalize(w) for w in "قتلوا لقوا استشهدوا killed dead died".split())
