@@ -1104,7 +1104,7 @@ def _context(ctx: Context, item: Located[Quantity]) -> tuple[tuple[str, ...], bo
         (STANCE_WORDS[w.stem] for w in [*after[:2], *before[-1:]] if w.stem in STANCE_WORDS), ""
     )
     # the nearest content words, past prepositions and other figures: in "سعر الفائدة الرئيسي
-    # من 6.75 إلى 7.25 في المئة" what the percentage is of sits five words back
+    # من 5.5 إلى 6.25 في المئة" what the percentage is of sits five words back
     content = [w.stem for w in before if _content_word(w.stem)][-CONTEXT_WORDS:]
     content += [w.stem for w in after if _content_word(w.stem)][:CONTEXT_WORDS]
     return tuple(sorted(set(content))), increment, stance
