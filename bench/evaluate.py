@@ -1,7 +1,7 @@
 """Measure clustering against a labeled corpus: documents-in-events and passage alignment.
 
     python bench/evaluate.py                       # seeds/, bench/corpora/dev/ and heldout/
-    python bench/evaluate.py --corpus seeds --labels bench/corpora/seeds_labels.json
+    python bench/evaluate.py --corpus seeds          # one corpus (labels found by name)
     python bench/evaluate.py --explain             # also: what each event holds, gold and found
 
 Prints pairwise precision/recall/F1 and extended (overlapping) BCubed precision/recall/F1.
@@ -22,15 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _corpora import add_arguments, chosen_sets  # noqa: E402
+
 from dedupe.pipeline import run  # noqa: E402
 from dedupe.settings import Settings, load_settings  # noqa: E402
-
-DEFAULT_SETS = [
-    (ROOT / "seeds", ROOT / "bench" / "corpora" / "seeds_labels.json"),
-    (ROOT / "bench" / "corpora" / "dev", ROOT / "bench" / "corpora" / "dev_labels.json"),
-    # held out: written by someone who had not tuned dedupe; measure on it, never tune on it
-    (ROOT / "bench" / "corpora" / "heldout", ROOT / "bench" / "corpora" / "heldout_labels.json"),
-]
 
 
 def pairwise(gold: dict[str, set[str]], pred: dict[str, set[str]], items: Iterable[str]) -> dict:
@@ -189,8 +184,7 @@ def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path)
-    parser.add_argument("--labels", type=Path)
+    add_arguments(parser)
     parser.add_argument("--config", type=Path, help="pyproject.toml with [tool.dedupe]")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument(
@@ -201,7 +195,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     settings = load_settings(args.config) if args.config else Settings()
-    sets = [(args.corpus, args.labels)] if args.corpus else DEFAULT_SETS
+    sets = chosen_sets(parser, args)
     results = [evaluate(folder, labels, settings) for folder, labels in sets]
     if args.json:
         print(json.dumps(results, indent=2))

@@ -20,18 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _corpora import add_arguments, chosen_sets  # noqa: E402
+
 from dedupe.models import Finding, FindingValue  # noqa: E402
 from dedupe.pipeline import run  # noqa: E402
 from dedupe.settings import Settings, load_settings  # noqa: E402
 from dedupe.text import normalize, stems  # noqa: E402
 
 KINDS = ("name_variant", "date_conflict", "number_conflict")
-DEFAULT_SETS = [
-    (ROOT / "seeds", ROOT / "bench" / "corpora" / "seeds_labels.json"),
-    (ROOT / "bench" / "corpora" / "dev", ROOT / "bench" / "corpora" / "dev_labels.json"),
-    # held out: written by someone who had not tuned dedupe; measure on it, never tune on it
-    (ROOT / "bench" / "corpora" / "heldout", ROOT / "bench" / "corpora" / "heldout_labels.json"),
-]
 
 
 def _value_matches(pv: FindingValue, gold: dict, paths: dict[str, str]) -> bool:
@@ -107,13 +103,12 @@ def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path)
-    parser.add_argument("--labels", type=Path)
+    add_arguments(parser)
     parser.add_argument("--config", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     settings = load_settings(args.config) if args.config else Settings()
-    sets = [(args.corpus, args.labels)] if args.corpus else DEFAULT_SETS
+    sets = chosen_sets(parser, args)
     for folder, labels in sets:
         r = evaluate(folder, labels, settings)
         print(f"{r['corpus']}:")

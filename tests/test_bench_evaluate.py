@@ -3,6 +3,7 @@ and the whole evaluation on the seeds with their labels."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from dedupe.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
+import _corpora
 import evaluate
 
 ROOT = evaluate.ROOT
@@ -102,3 +104,45 @@ def test_a_label_whose_quote_is_not_in_its_file_is_counted_unmatched(tmp_path: P
     result = evaluate.evaluate(ROOT / "seeds", path, Settings())
     assert result["unmatched_labels"] == 2
     assert result["labeled_passages"] == len(labels["passages"]) - 2
+
+
+def _chosen(*argv: str) -> list[tuple[Path, Path]]:
+    parser = argparse.ArgumentParser()
+    _corpora.add_arguments(parser)
+    return _corpora.chosen_sets(parser, parser.parse_args(list(argv)))
+
+
+def test_a_corpus_given_alone_is_measured_with_the_labels_named_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    assert _chosen() == _corpora.DEFAULT_SETS
+    monkeypatch.chdir(ROOT)
+    assert _chosen("--corpus", "seeds") == [
+        (ROOT / "seeds", ROOT / "bench/corpora/seeds_labels.json")
+    ]
+    own = tmp_path / "mine"
+    own.mkdir()
+    (tmp_path / "mine_labels.json").write_text("{}", encoding="utf-8")
+    assert _chosen("--corpus", str(own)) == [(own, tmp_path / "mine_labels.json")]
+    given = tmp_path / "other.json"
+    given.write_text("{}", encoding="utf-8")
+    assert _chosen("--corpus", str(own), "--labels", str(given)) == [(own, given)]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--corpus", "{tmp}/unlabeled"),  # no labels beside it or in bench/corpora
+        ("--corpus", "{tmp}/absent"),
+        ("--corpus", "{tmp}/unlabeled", "--labels", "{tmp}/absent.json"),
+        ("--labels", "{tmp}/absent.json"),  # labels without a corpus
+    ],
+)
+def test_a_corpus_without_labels_is_a_usage_error_not_a_traceback(
+    tmp_path: Path, argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+):
+    (tmp_path / "unlabeled").mkdir()
+    with pytest.raises(SystemExit) as stop:
+        _chosen(*(a.format(tmp=tmp_path) for a in argv))
+    assert stop.value.code == 2
+    assert "error:" in capsys.readouterr().err
