@@ -47,7 +47,7 @@ from dedupe.facts.names import (
 )
 from dedupe.facts.numbers import Quantity, count_keys, same_counted_thing
 from dedupe.models import Corpus, Evidence, Finding, FindingValue, parse_published
-from dedupe.text import ARABIC_LETTER, normalize, tokenize
+from dedupe.text import ARABIC_LETTER, Token, normalize, tokenize
 
 Starts = Mapping[tuple[str, int], int]  # (document, passage index) → the passage's start
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -1097,8 +1097,8 @@ def _context(ctx: Context, item: Located[Quantity]) -> tuple[tuple[str, ...], bo
     s, e = item.sentence
     text = ctx.texts[item.document]
     words = tokenize(text[s:e], offset=s)
-    before = [w for w in words if w.end <= q.start]
-    after = [w for w in words if w.start >= q.end]
+    before = _up_to_another_figure([w for w in words if w.end <= q.start][::-1])[::-1]
+    after = _up_to_another_figure([w for w in words if w.start >= q.end])
     increment = bool(after) and after[0].stem in INCREMENT_WORDS
     stance = next(
         (STANCE_WORDS[w.stem] for w in [*after[:2], *before[-1:]] if w.stem in STANCE_WORDS), ""
@@ -1108,6 +1108,29 @@ def _context(ctx: Context, item: Located[Quantity]) -> tuple[tuple[str, ...], bo
     content = [w.stem for w in before if _content_word(w.stem)][-CONTEXT_WORDS:]
     content += [w.stem for w in after if _content_word(w.stem)][:CONTEXT_WORDS]
     return tuple(sorted(set(content))), increment, stance
+
+
+# Words that join two figures of one range (من 5.5 إلى 6.25، from 5.5 to 6.25): the words past
+# the other figure still describe this one.
+RANGE_WORDS = {normalize(w) for w in ("إلى", "الى", "حتى", "to")}
+
+
+def _up_to_another_figure(words: list[Token]) -> list[Token]:
+    """Return ``words`` (going away from a figure) up to the next figure that is not the other
+    end of its range: in "120 were injured and 2,000 were moved", the words after 2,000 say
+    what 2,000 counts, not what 120 does."""
+    for k, w in enumerate(words):
+        if (
+            _figure_token(w)
+            and k
+            and not (words[k - 1].stem in RANGE_WORDS or _figure_token(words[k - 1]))
+        ):
+            return words[:k]
+    return words
+
+
+def _figure_token(w: Token) -> bool:
+    return any(ch.isdigit() for ch in w.stem)
 
 
 def _content_word(stem: str) -> bool:
@@ -1146,6 +1169,23 @@ _FUNCTION_WORDS = {
         "from",
         "about",
         "than",
+        "were",
+        "was",
+        "are",
+        "have",
+        "has",
+        "had",
+        "been",
+        "being",
+        "will",
+        "would",
+        "could",
+        "their",
+        "they",
+        "this",
+        "these",
+        "those",
+        "some",
     )
 }
 

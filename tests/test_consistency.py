@@ -135,6 +135,41 @@ def test_two_rates_for_one_decision_conflict_when_the_rate_is_named_words_back(t
     assert found == [{"6.25 في المئة", "6.5 في المئة"}], [f.summary for f in numbers]
 
 
+FLOOD_REPORTS = {
+    "f1.md": (
+        "Coastal Times",
+        "2026-05-12T09:00:00+00:00",
+        "Flash floods swept through the river town of Port Elmsworth overnight and killed 34 "
+        "people, the regional governor Harriet Quillfeather said on Tuesday morning.\n"
+        "The governor said 120 people were injured and more than 2,000 had been moved to "
+        "schools and sports halls in the Brackwater district, where the river rose three metres.",
+    ),
+    "f2.md": (
+        "Daily Meridian",
+        "2026-05-12T10:30:00+00:00",
+        "In Port Elmsworth, 41 people were killed by flash floods that swept through the river "
+        "town overnight, regional governor Harriet Quillfeather said on Tuesday morning.\n"
+        "More than 2,000 people were moved to schools and sports halls in the Brackwater "
+        "district, where the river rose three metres. Some 120 people were hurt, she said.",
+    ),
+}
+
+
+def test_english_tolls_conflict_and_a_count_of_the_evacuated_is_not_one_of_the_injured(
+    tmp_path,
+):
+    # the 120 injured and the 2,000 moved share "were" (an auxiliary, not a content word), and
+    # "moved" only as a word past "and more than 2,000", which describes the 2,000
+    for name, (outlet, published, body) in FLOOD_REPORTS.items():
+        (tmp_path / name).write_text(
+            f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
+        )
+    report = run(tmp_path, Settings())
+    numbers = by_kind(report, "number_conflict")
+    found = [{v.value for v in f.values} for f in numbers]
+    assert found == [{"34 people", "41 people"}], [f.summary for f in numbers]
+
+
 def test_seeds_show_the_umerov_case():
     report = run(SEEDS, Settings())
     umerov = [

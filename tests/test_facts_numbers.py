@@ -373,6 +373,33 @@ def test_lives_claimed_count_the_killed() -> None:
     assert same_counted_thing(people, only("لقي 9 أشخاص حتفهم"))
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "qualifiers"),
+    [
+        ("At least 34 people were killed in the floods", 34, ("killed",)),
+        ("Five people have reportedly died", 5, ("killed",)),
+        ("the storm killed 12 people", 12, ("killed",)),
+        ("The blast injured at least 40 people", 40, ("injured",)),
+        ("some 120 people had been injured", 120, ("injured",)),
+        ("12 people were evacuated", 12, ()),  # what befell them is not a casualty
+    ],
+)
+def test_english_casualties_past_auxiliaries_and_from_the_verb_before(
+    text: str, value: int, qualifiers: tuple[str, ...]
+) -> None:
+    q = only(text)
+    assert (q.value, q.noun_key, q.qualifiers) == (value, "person", qualifiers)
+
+
+def test_an_english_casualty_verb_is_read_only_right_before_its_figure() -> None:
+    # the 2,000 were moved, not injured; "had" is an auxiliary, never the counted noun
+    injured, moved = extract_quantities(
+        "120 people had been injured and more than 2,000 had been moved to schools"
+    )
+    assert injured.qualifiers == ("injured",)
+    assert (moved.value, moved.noun_key, moved.qualifiers) == (2000, "", ())
+
+
 def test_killed_nouns_and_generic_people_compare() -> None:
     a = only("سقط 20 قتيلا")
     b = only("أسفر عن مقتل 25 شخصا")
