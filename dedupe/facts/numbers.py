@@ -1163,7 +1163,7 @@ class _Reader:
         while (
             k - after < _AUXILIARY_RUN
             and self.joined(k - 1, k)
-            and self.norm_at(k) in (_EN_AUXILIARIES)
+            and self.norm_at(k) in _EN_AUXILIARIES
         ):
             k += 1
         if self.joined(k - 1, k):
