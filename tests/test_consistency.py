@@ -49,13 +49,18 @@ ARTICLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("planted")
-    for name, (outlet, published, body) in ARTICLES.items():
+def write_articles(folder, articles) -> None:
+    """Write each (outlet, published, body) as a Markdown article with front matter."""
+    for name, (outlet, published, body) in articles.items():
         (folder / name).write_text(
             f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
         )
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("planted")
+    write_articles(folder, ARTICLES)
     return run(folder, Settings())
 
 
@@ -125,10 +130,7 @@ RATE_REPORTS = {
 def test_two_rates_for_one_decision_conflict_when_the_rate_is_named_words_back(tmp_path):
     # in r1 what the percentage is of (سعر الفائدة الرئيسي) sits behind من 5.5 إلى: the words
     # around a figure are its nearest content words, not its nearest tokens
-    for name, (outlet, published, body) in RATE_REPORTS.items():
-        (tmp_path / name).write_text(
-            f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
-        )
+    write_articles(tmp_path, RATE_REPORTS)
     report = run(tmp_path, Settings())
     numbers = by_kind(report, "number_conflict")
     found = [{v.value for v in f.values} for f in numbers]
@@ -160,10 +162,7 @@ def test_english_tolls_conflict_and_a_count_of_the_evacuated_is_not_one_of_the_i
 ):
     # the 120 injured and the 2,000 moved share "were" (an auxiliary, not a content word), and
     # "moved" only as a word past "and more than 2,000", which describes the 2,000
-    for name, (outlet, published, body) in FLOOD_REPORTS.items():
-        (tmp_path / name).write_text(
-            f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
-        )
+    write_articles(tmp_path, FLOOD_REPORTS)
     report = run(tmp_path, Settings())
     numbers = by_kind(report, "number_conflict")
     found = [{v.value for v in f.values} for f in numbers]
@@ -193,11 +192,7 @@ def test_compare_lists_the_discrepancies_between_two_reports(tmp_path):
 
     from dedupe.cli import cli
 
-    for name in ("m1.md", "m2.md"):
-        outlet, published, body = ARTICLES[name]
-        (tmp_path / name).write_text(
-            f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
-        )
+    write_articles(tmp_path, {name: ARTICLES[name] for name in ("m1.md", "m2.md")})
     result = CliRunner().invoke(
         cli, ["compare", str(tmp_path / "m1.md"), str(tmp_path / "m2.md"), "-f", "json"]
     )
@@ -355,10 +350,7 @@ def test_the_three_checks_find_the_reports_findings(report, tmp_path, monkeypatc
     from dedupe.ingest import ingest
     from dedupe.pipeline import make_embedder
 
-    for name, (outlet, published, body) in ARTICLES.items():
-        (tmp_path / name).write_text(
-            f"---\noutlet: {outlet}\npublished: {published}\n---\n{body}\n", encoding="utf-8"
-        )
+    write_articles(tmp_path, ARTICLES)
     settings = Settings(cache_dir=tmp_path / "cache")
     corpus = ingest(tmp_path, settings)
     embedder = make_embedder(settings)
