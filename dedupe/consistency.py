@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from itertools import combinations
 from typing import IO, Any
 
@@ -949,8 +949,9 @@ def date_conflicts(
     ctx: Context,
     passage_start: Starts,
 ) -> list[Finding]:
-    """Return date conflicts: between aligned reports of one action, and within one mention
-    (a weekday that contradicts its own date)."""
+    """Return date conflicts: between reports of one action (in one aligned facet, or calendar
+    dates anywhere in one event, see :func:`_date_pairs`), and within one mention (a weekday
+    that contradicts its own date)."""
     findings: list[Finding] = []
     for item in dates:
         d = item.fact
@@ -973,7 +974,14 @@ def date_conflicts(
         )
     seen: set[tuple[str, str]] = set()
     places: dict[int, set[str]] = {}
-    for eid, a, b in _facet_pairs(dates, ctx, passage_start, _date_keys):
+    # the days each report gives each action: one that gives both days (talks began on the 3rd
+    # and ended on the 4th) does not contradict one that gives either
+    days_of: dict[tuple[str, str], set[date]] = defaultdict(set)
+    for item in dates:
+        if item.action and item.fact.earliest is not None:
+            if item.fact.earliest == item.fact.latest:
+                days_of[(item.document, item.action)].add(item.fact.earliest)
+    for eid, a, b in _date_pairs(dates, ctx, passage_start):
         if not a.action or a.action != b.action or a.action in UNDATED_ACTIONS:
             continue
         da, db = a.fact, b.fact
@@ -986,6 +994,11 @@ def date_conflicts(
             continue  # a plan and a report of something done are two occurrences
         if resolved:
             if da.earliest <= db.latest and db.earliest <= da.latest:  # type: ignore[operator]
+                continue
+            if (
+                db.earliest in days_of[(a.document, a.action)]
+                or da.earliest in days_of[(b.document, b.action)]
+            ):
                 continue
             strong = da.earliest == da.latest and db.earliest == db.latest
             confidence = 0.8 if strong else 0.65
@@ -1033,6 +1046,45 @@ def date_conflicts(
             )
         )
     return findings
+
+
+def _date_pairs(
+    dates: Sequence[Located[DateMention]], ctx: Context, passage_start: Starts
+) -> Iterator[tuple[str | None, Located[DateMention], Located[DateMention]]]:
+    """Yield the date pairs the date check compares: those of one aligned facet (see
+    :func:`_facet_pairs`), then calendar dates of one action anywhere in one event.
+
+    A calendar date (16 March) is rarely mistaken for another day the way a weekday or "today"
+    is, so two reports that date one action of one event differently disagree even when the
+    dates sit in passages that report different facets (the release, the arrival afterwards).
+    A report that gives one action two calendar dates (talks began on the 3rd, ended on the
+    4th) is of more than one occurrence and is left out."""
+    seen: set[int] = set()
+    for eid, a, b in _facet_pairs(dates, ctx, passage_start, _date_keys):
+        seen.add(min(id(a), id(b)) << 64 | max(id(a), id(b)))
+        yield eid, a, b
+    by_action: dict[tuple[str, str], list[Located[DateMention]]] = defaultdict(list)
+    for item in dates:
+        d = item.fact
+        if d.kind != "explicit" or d.earliest is None or d.earliest != d.latest:
+            continue
+        for key in _date_keys(item):
+            start = passage_start.get((item.document, item.passage), -1)
+            for eid in ctx.passage_event.get((item.document, start), ()):
+                by_action[(eid, key)].append(item)
+    for (eid, _), items in by_action.items():
+        days: dict[str, set[date]] = defaultdict(set)
+        for item in items:
+            days[item.document].add(item.fact.earliest)  # type: ignore[arg-type]
+        single = [it for it in items if len(days[it.document]) == 1]
+        for i, a in enumerate(single):
+            for b in single[i + 1 :]:
+                pair = min(id(a), id(b)) << 64 | max(id(a), id(b))
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                if ctx.group.get(a.document, a.document) != ctx.group.get(b.document, b.document):
+                    yield eid, a, b
 
 
 # --- numbers ----------------------------------------------------------------------------------

@@ -169,6 +169,79 @@ def test_english_tolls_conflict_and_a_count_of_the_evacuated_is_not_one_of_the_i
     assert found == [{"34 people", "41 people"}], [f.summary for f in numbers]
 
 
+RELEASE_REPORTS = {
+    "s1.md": (
+        "وكالة الشاطئ",
+        "2026-06-10T18:00:00+03:00",
+        "أفرجت سلطات جزيرة مرجان مساء الثلاثاء 9 يونيو/حزيران عن 12 صيادا من ميناء الرمال كانوا "
+        "محتجزين منذ شهرين، بعد وساطة قادها الوزير سامي الدباغ.\n"
+        "وقال الدباغ إن الصيادين بصحة جيدة وسيعودون إلى عائلاتهم خلال أيام، مؤكدا أن المفاوضات "
+        "مع سلطات الجزيرة استمرت أسابيع.",
+    ),
+    "s2.md": (
+        "صحيفة المرفأ",
+        "2026-06-10T20:00:00+03:00",
+        "أعلنت وزارة الخارجية الإفراج عن 12 صيادا من ميناء الرمال احتجزتهم سلطات جزيرة مرجان منذ "
+        "شهرين، بعد وساطة قادها الوزير سامي الدباغ.\n"
+        "ووصل الصيادون الذين أُطلق سراحهم في 8 يونيو/حزيران إلى ميناء الرمال صباح اليوم، حيث "
+        "استقبلهم ذووهم وسط أجواء احتفالية في الميناء.",
+    ),
+    "s3.md": (
+        "إذاعة الساحل",
+        "2026-06-11T09:00:00+03:00",
+        "عاد 12 صيادا من ميناء الرمال إلى ديارهم بعد أن أفرجت عنهم سلطات جزيرة مرجان، إثر وساطة "
+        "قادها الوزير سامي الدباغ استمرت أسابيع.\n"
+        "وأكد الدباغ أن الصيادين الذين احتجزوا شهرين بصحة جيدة، وأن المفاوضات مع سلطات الجزيرة "
+        "لم تكن سهلة.",
+    ),
+}
+
+
+def date_values(folder) -> list[set[str]]:
+    return [{v.value for v in f.values} for f in by_kind(run(folder, Settings()), "date_conflict")]
+
+
+def test_two_calendar_dates_of_one_release_conflict_across_facets(tmp_path):
+    # s2 dates the release in its paragraph on the arrival, which aligns with no paragraph of s1
+    write_articles(tmp_path, RELEASE_REPORTS)
+    assert date_values(tmp_path) == [{"مساء الثلاثاء 9 يونيو/حزيران", "8 يونيو/حزيران"}]
+
+
+def test_a_report_with_two_calendar_dates_for_one_action_is_not_compared_across_facets(
+    tmp_path,
+):
+    s1 = RELEASE_REPORTS["s1.md"]
+    earlier = "\nوكانت سلطات الجزيرة قد أفرجت في 11 مايو/أيار عن ثلاثة صيادين آخرين من الميناء."
+    write_articles(tmp_path, {**RELEASE_REPORTS, "s1.md": (*s1[:2], s1[2] + earlier)})
+    assert date_values(tmp_path) == []
+
+
+TALKS_REPORTS = {
+    "t1.md": (
+        "وكالة الشاطئ",
+        "2026-03-05T10:00:00+03:00",
+        "اتفقت ألمارا وقادش على خطة لتقاسم مياه نهر السيرين بعد جولة مفاوضات شاقة بين وفدي "
+        "البلدين استضافتها مدينة بيلسان.\n"
+        "وبدأت المحادثات في 3 مارس/آذار واختتمت في 4 مارس/آذار، بحسب بيان مشترك قال إن الخطة "
+        "تمتد عشر سنوات.",
+    ),
+    "t2.md": (
+        "صحيفة المرفأ",
+        "2026-03-05T12:00:00+03:00",
+        "توصلت ألمارا وقادش إلى خطة لتقاسم مياه نهر السيرين تمتد عشر سنوات، في ختام جولة "
+        "مفاوضات بين وفدي البلدين في مدينة بيلسان.\n"
+        "وأوضح البيان المشترك الصادر عقب المحادثات التي جرت في 4 مارس/آذار أن لجنة فنية "
+        "ستتابع تنفيذ الخطة.",
+    ),
+}
+
+
+def test_talks_over_two_days_do_not_contradict_a_report_of_the_second(tmp_path):
+    # t1 dates the talks 3 and 4 March, t2 dates them 4 March: t1 says that day too
+    write_articles(tmp_path, TALKS_REPORTS)
+    assert date_values(tmp_path) == []
+
+
 def test_seeds_show_the_umerov_case():
     report = run(SEEDS, Settings())
     umerov = [

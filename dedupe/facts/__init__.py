@@ -130,7 +130,17 @@ ACTIONS: dict[str, tuple[str, ...]] = {
         "fire",
     ),
     "signing": ("وقع", "وقعت", "توقيع", "وقعا", "signed", "signing"),
-    "release": ("افرج", "الافراج", "افراج", "سراح", "تسليم", "released", "freed", "handed"),
+    "release": (
+        "افرج",
+        "افرجت",
+        "الافراج",
+        "افراج",
+        "سراح",
+        "تسليم",
+        "released",
+        "freed",
+        "handed",
+    ),
     "decision": ("قرر", "قررت", "قرار", "رفع", "خفض", "decided", "raised", "cut", "decision"),
     "capture": ("سيطره", "السيطره", "استولي", "captured", "seized"),
 }
