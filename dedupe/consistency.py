@@ -1048,6 +1048,9 @@ def date_conflicts(
     return findings
 
 
+DAY_WITNESSES = 3  # reports per calendar day of one action whose date the event-wide pass pairs
+
+
 def _date_pairs(
     dates: Sequence[Located[DateMention]], ctx: Context, passage_start: Starts
 ) -> Iterator[tuple[str | None, Located[DateMention], Located[DateMention]]]:
@@ -1058,33 +1061,49 @@ def _date_pairs(
     is, so two reports that date one action of one event differently disagree even when the
     dates sit in passages that report different facets (the release, the arrival afterwards).
     A report that gives one action two calendar dates (talks began on the 3rd, ended on the
-    4th) is of more than one occurrence and is left out."""
-    seen: set[int] = set()
+    4th) is of more than one occurrence and is left out. One finding is made per pair of days,
+    so only DAY_WITNESSES reports of each day are paired with those of each other day: an event
+    of thousands of reports does not pair them all."""
+    seen: set[int] = set()  # the facet pairs of calendar dates, not paired again
     for eid, a, b in _facet_pairs(dates, ctx, passage_start, _date_keys):
-        seen.add(min(id(a), id(b)) << 64 | max(id(a), id(b)))
+        if _calendar(a.fact) and _calendar(b.fact):
+            seen.add(min(id(a), id(b)) << 64 | max(id(a), id(b)))
         yield eid, a, b
     by_action: dict[tuple[str, str], list[Located[DateMention]]] = defaultdict(list)
     for item in dates:
-        d = item.fact
-        if d.kind != "explicit" or d.earliest is None or d.earliest != d.latest:
+        if not _calendar(item.fact):
             continue
+        start = passage_start.get((item.document, item.passage), -1)
         for key in _date_keys(item):
-            start = passage_start.get((item.document, item.passage), -1)
             for eid in ctx.passage_event.get((item.document, start), ()):
                 by_action[(eid, key)].append(item)
     for (eid, _), items in by_action.items():
-        days: dict[str, set[date]] = defaultdict(set)
+        days_of: dict[str, set[date | None]] = defaultdict(set)
         for item in items:
-            days[item.document].add(item.fact.earliest)  # type: ignore[arg-type]
-        single = [it for it in items if len(days[it.document]) == 1]
-        for i, a in enumerate(single):
-            for b in single[i + 1 :]:
-                pair = min(id(a), id(b)) << 64 | max(id(a), id(b))
-                if pair in seen:
-                    continue
-                seen.add(pair)
-                if ctx.group.get(a.document, a.document) != ctx.group.get(b.document, b.document):
-                    yield eid, a, b
+            days_of[item.document].add(item.fact.earliest)
+        witnesses: dict[date | None, list[Located[DateMention]]] = defaultdict(list)
+        for item in items:
+            if len(days_of[item.document]) > 1:
+                continue
+            day = witnesses[item.fact.earliest]
+            if len(day) < DAY_WITNESSES and all(w.document != item.document for w in day):
+                day.append(item)
+        days = list(witnesses.values())
+        for i, first in enumerate(days):
+            for second in days[i + 1 :]:
+                for a in first:
+                    for b in second:
+                        if min(id(a), id(b)) << 64 | max(id(a), id(b)) in seen:
+                            continue
+                        if ctx.group.get(a.document, a.document) != ctx.group.get(
+                            b.document, b.document
+                        ):
+                            yield eid, a, b
+
+
+def _calendar(d: DateMention) -> bool:
+    """True for a calendar date of one day (16 March, 2026-03-16)."""
+    return d.kind == "explicit" and d.earliest is not None and d.earliest == d.latest
 
 
 # --- numbers ----------------------------------------------------------------------------------

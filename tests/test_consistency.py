@@ -567,3 +567,37 @@ def test_the_findings_spill_keeps_them_in_memory_where_no_file_can_be_written(
         spill.add(batch)
     assert spill._written >= 1 and spill._file is None  # some written, then held
     assert spill.take() == expected
+
+
+def test_calendar_dates_of_a_large_event_are_paired_a_few_reports_per_day():
+    # one finding is made per pair of days: 100 reports of each day need not all be paired
+    from datetime import date
+
+    from dedupe import consistency
+    from dedupe.facts import Located
+    from dedupe.facts.dates import DateMention
+
+    def dated(doc: str, day: int) -> Located:
+        mention = DateMention(
+            0, 7, f"{day} مارس", "explicit", None, date(2026, 3, day), date(2026, 3, day), ""
+        )
+        return Located(doc, 0, mention, action="meeting")
+
+    dates = [dated(f"d{k}", 3 if k % 2 else 4) for k in range(200)]
+    twice = [dated("d200", 3), dated("d200", 5)]  # a report of two occurrences: left out
+    docs = [f"d{k}" for k in range(201)]
+    ctx = consistency.Context(
+        texts={},
+        paths={d: f"{d}.md" for d in docs},
+        published={},
+        group={},
+        passage_event={(d, 0): {"e1"} for d in docs},
+        facets=[],
+        aligned=[],
+        pair_score={},
+    )
+    starts = {(d, 0): 0 for d in docs}
+    pairs = list(consistency._date_pairs([*dates, *twice], ctx, starts))
+    assert 1 <= len(pairs) <= consistency.DAY_WITNESSES**2
+    assert all(a.fact.earliest != b.fact.earliest for _, a, b in pairs)
+    assert all({a.document, b.document}.isdisjoint({"d200"}) for _, a, b in pairs)
