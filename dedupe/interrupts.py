@@ -48,7 +48,9 @@ def stop_on_signals() -> Iterator[None]:
     default action would end the process on the spot. Inside :func:`held`, when the held
     block ends. Nothing changes where this is not the main thread, which alone can set them.
     Processes forked from this one inherit the handler: there, the signal does what it did
-    before (a worker dies of SIGTERM; Ctrl-C raises KeyboardInterrupt in it)."""
+    before (a worker dies of SIGTERM; Ctrl-C raises KeyboardInterrupt in it). The workers of
+    :mod:`dedupe.parallel` put SIGTERM and SIGHUP back to their default as they start, so they
+    die even when stuck in native code, where no Python handler runs."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -417,7 +417,12 @@ def signatures(hash_sets: Sequence[np.ndarray], params: MinHashParams) -> np.nda
 
 @dataclass(frozen=True, slots=True)
 class _SignJob:
-    texts: pl.Series  # passages of consecutive documents, in order
+    """The texts a worker signs, as one string and where each text ends in it: plain Python,
+    since polars is not safe to use in a forked worker (its thread pool's threads are not
+    forked; a worker that unpickled a Series could wait for them for ever)."""
+
+    joined: str  # passages of consecutive documents, in order, one after another
+    ends: np.ndarray  # where each passage ends in ``joined`` (characters)
     passages: np.ndarray  # passages per document
     body: np.ndarray  # passages that are signed on their own when long enough …
     min_words: int  # … that is, with at least this many words (split on white space)
@@ -425,6 +430,30 @@ class _SignJob:
     num_perm: int
     seed: int
     scheme: str
+
+    @classmethod
+    def of(
+        cls,
+        texts: pl.Series,
+        passages: np.ndarray,
+        body: np.ndarray,
+        min_words: int,
+        params: MinHashParams,
+    ) -> _SignJob:
+        """Return the job that signs ``texts`` (a string column: the passages of consecutive
+        documents, ``passages`` of them per document)."""
+        texts = texts.fill_null("")
+        return cls(
+            texts.str.join("").item(),
+            np.cumsum(texts.str.len_chars().to_numpy(), dtype=np.int64),
+            passages,
+            body,
+            min_words,
+            params.shingle_size,
+            params.num_perm,
+            params.seed,
+            params.scheme,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,7 +471,8 @@ def _sign_documents(job: _SignJob) -> _Signed:
     its document and its passage, and a passage's shingles are its document's shingles that do
     not cross a passage boundary, so every shingle is hashed and permuted once."""
     lex = _lexicon()
-    texts = job.texts.to_list()
+    ends = job.ends.tolist()
+    texts = [job.joined[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     surfaces: list[str] = []
     per_text = np.empty(len(texts), dtype=np.int64)
     findall = _WORD.findall
@@ -530,7 +560,8 @@ def _sign_jobs(
 ) -> _Signed:
     """Return the signatures of the documents (``passages``: how many consecutive ``texts``
     each has) and of the long ``body`` texts, in chunks balanced by length, on every core for
-    large inputs (the workers get and return columns and arrays, not lists of strings)."""
+    large inputs (the workers get each chunk's texts as one string and return arrays, not lists
+    of strings)."""
     workers = workers or os.cpu_count() or 1
     n_docs = len(passages)
     if n_docs == 0:
@@ -548,16 +579,7 @@ def _sign_jobs(
         t0 = int(text_ends[lo - 1]) if lo else 0
         t1 = int(text_ends[hi - 1])
         jobs.append(
-            _SignJob(
-                texts.slice(t0, t1 - t0),
-                passages[lo:hi],
-                body[t0:t1],
-                min_words,
-                params.shingle_size,
-                params.num_perm,
-                params.seed,
-                params.scheme,
-            )
+            _SignJob.of(texts.slice(t0, t1 - t0), passages[lo:hi], body[t0:t1], min_words, params)
         )
     done = map_items(_sign_documents, jobs, workers if len(jobs) > 1 else 1, 2)
     if len(done) == 1:

@@ -86,9 +86,24 @@ def imap_items(
     chunksize = chunksize or max(1, n // (workers * 8))
     with (
         _forking() if os.name == "posix" else nullcontext(),
-        context.Pool(workers) as pool,
+        context.Pool(workers, initializer=_default_stop_signals) as pool,
     ):
         yield from pool.imap(fn, items, chunksize=chunksize)
+
+
+def _default_stop_signals() -> None:
+    """In a worker, as it starts: SIGTERM and SIGHUP end it on the spot, as they do a process
+    with no handler. A forked worker inherits the command's handler (see
+    :func:`dedupe.interrupts.stop_on_signals`), which acts only when the worker next runs Python
+    code: one stuck in native code (a lock a library held when the worker was forked) would
+    never end, and the pool, which ends its workers with SIGTERM when a task fails or the
+    command stops, would wait for it for ever."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 _SHARED: tuple[Callable[[Any, Any], Any], Any] | None = None  # what forked workers inherit
@@ -119,7 +134,12 @@ def imap_shared(
 
     _SHARED = (fn, shared)
     try:
-        with _forking(), multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
+        with (
+            _forking(),
+            multiprocessing.get_context("fork").Pool(
+                min(workers, len(items)), initializer=_default_stop_signals
+            ) as pool,
+        ):
             chunksize = chunksize or max(1, len(items) // (workers * 8))
             yield from pool.imap(_call_shared, items, chunksize=chunksize)
     finally:

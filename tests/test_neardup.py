@@ -237,15 +237,12 @@ def _fast(docs: list[list[str]], params: MinHashParams, lexicon: bool = True):
     if not lexicon:
         neardup._LEXICON = None
     texts = [p for d in docs for p in d]
-    job = neardup._SignJob(
+    job = neardup._SignJob.of(
         pl.Series(texts, dtype=pl.String),
         np.array([len(d) for d in docs], dtype=np.int64),
         np.ones(len(texts), dtype=bool),
         0,
-        params.shingle_size,
-        params.num_perm,
-        params.seed,
-        params.scheme,
+        params,
     )
     signed = neardup._sign_documents(job)
     assert signed.wanted.all()
@@ -382,3 +379,23 @@ def test_verified_rows_equal_the_polars_pairs():
     got = pl.DataFrame({"a": [ids[i] for i in ia], "b": [ids[i] for i in ib], "similarity": sim})
     assert expected.height > 100
     assert got.equals(expected)
+
+
+def test_a_signing_job_holds_no_polars_object():
+    # the job is pickled to a forked worker: polars there may wait for ever on its thread
+    # pool or allocator, which the worker did not inherit in a usable state
+    import pickle
+
+    import dedupe.neardup as neardup
+
+    texts = ["قال الوزير", "", "ثم غادر الوفد العاصمة"]
+    job = neardup._SignJob.of(
+        pl.Series([*texts, None], dtype=pl.String),
+        np.array([2, 2], dtype=np.int64),
+        np.ones(4, dtype=bool),
+        0,
+        MinHashParams.from_settings(Settings()),
+    )
+    assert b"polars" not in pickle.dumps(job)
+    ends = job.ends.tolist()
+    assert [job.joined[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)] == [*texts, ""]

@@ -244,3 +244,47 @@ def test_the_process_of_call_apart_exits_without_a_word_when_no_whole_call_comes
     )
     ok, (pid, args) = pickle.loads(whole.stdout)  # the same call, whole, is answered
     assert (whole.returncode, ok, args) == (0, True, ("نص", 3)) and pid != os.getpid()
+
+
+STUCK_WORKER = """
+import ctypes, sys
+from dedupe.interrupts import stop_on_signals
+from dedupe.parallel import imap_items, imap_shared
+
+MUTEX = ctypes.create_string_buffer(64)  # zeroed: an unlocked default pthread mutex
+LIBC = ctypes.CDLL(None)
+
+
+def task(*args):
+    if args[-1] == 0:
+        raise ValueError("task 0 failed")
+    # locked twice: the second waits for ever in native code, deaf to Python's handlers,
+    # as a worker does on a lock some library held when it was forked
+    LIBC.pthread_mutex_lock(MUTEX)
+    LIBC.pthread_mutex_lock(MUTEX)
+
+
+with stop_on_signals():
+    try:
+        list({call})
+    except ValueError as exc:
+        print("raised:", exc)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="forked workers, pthreads")
+@pytest.mark.parametrize(
+    "call", ["imap_items(task, [0, 1, 2], 2, 2)", "imap_shared(task, None, [0, 1, 2], 2, 2)"]
+)
+def test_a_failed_task_ends_the_pool_even_when_a_worker_is_stuck_in_native_code(call):
+    # the pool ends its workers with SIGTERM; the handler they inherit from the command would
+    # run only when the stuck worker next ran Python code, and the run would hang
+    import subprocess
+    import sys
+
+    script = STUCK_WORKER.format(call=call)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "raised: task 0 failed"
