@@ -68,6 +68,11 @@ def by_kind(report, kind):
     return [f for f in report.findings if f.kind == kind]
 
 
+def values_of(folder, kind) -> list[set[str]]:
+    """Run over ``folder`` and return the values of each finding of ``kind``."""
+    return [{v.value for v in f.values} for f in by_kind(run(folder, Settings()), kind)]
+
+
 def path_set(report, finding):
     paths = dict(zip(report.corpus.documents["id"], report.corpus.documents["path"], strict=True))
     return {paths[d] for v in finding.values for d in v.documents}
@@ -131,10 +136,7 @@ def test_two_rates_for_one_decision_conflict_when_the_rate_is_named_words_back(t
     # in r1 what the percentage is of (سعر الفائدة الرئيسي) sits behind من 5.5 إلى: the words
     # around a figure are its nearest content words, not its nearest tokens
     write_articles(tmp_path, RATE_REPORTS)
-    report = run(tmp_path, Settings())
-    numbers = by_kind(report, "number_conflict")
-    found = [{v.value for v in f.values} for f in numbers]
-    assert found == [{"6.25 في المئة", "6.5 في المئة"}], [f.summary for f in numbers]
+    assert values_of(tmp_path, "number_conflict") == [{"6.25 في المئة", "6.5 في المئة"}]
 
 
 FLOOD_REPORTS = {
@@ -163,10 +165,7 @@ def test_english_tolls_conflict_and_a_count_of_the_evacuated_is_not_one_of_the_i
     # the 120 injured and the 2,000 moved share "were" (an auxiliary, not a content word), and
     # "moved" only as a word past "and more than 2,000", which describes the 2,000
     write_articles(tmp_path, FLOOD_REPORTS)
-    report = run(tmp_path, Settings())
-    numbers = by_kind(report, "number_conflict")
-    found = [{v.value for v in f.values} for f in numbers]
-    assert found == [{"34 people", "41 people"}], [f.summary for f in numbers]
+    assert values_of(tmp_path, "number_conflict") == [{"34 people", "41 people"}]
 
 
 RELEASE_REPORTS = {
@@ -197,14 +196,11 @@ RELEASE_REPORTS = {
 }
 
 
-def date_values(folder) -> list[set[str]]:
-    return [{v.value for v in f.values} for f in by_kind(run(folder, Settings()), "date_conflict")]
-
-
 def test_two_calendar_dates_of_one_release_conflict_across_facets(tmp_path):
     # s2 dates the release in its paragraph on the arrival, which aligns with no paragraph of s1
     write_articles(tmp_path, RELEASE_REPORTS)
-    assert date_values(tmp_path) == [{"مساء الثلاثاء 9 يونيو/حزيران", "8 يونيو/حزيران"}]
+    found = values_of(tmp_path, "date_conflict")
+    assert found == [{"مساء الثلاثاء 9 يونيو/حزيران", "8 يونيو/حزيران"}]
 
 
 def test_a_report_with_two_calendar_dates_for_one_action_is_not_compared_across_facets(
@@ -213,7 +209,7 @@ def test_a_report_with_two_calendar_dates_for_one_action_is_not_compared_across_
     s1 = RELEASE_REPORTS["s1.md"]
     earlier = "\nوكانت سلطات الجزيرة قد أفرجت في 11 مايو/أيار عن ثلاثة صيادين آخرين من الميناء."
     write_articles(tmp_path, {**RELEASE_REPORTS, "s1.md": (*s1[:2], s1[2] + earlier)})
-    assert date_values(tmp_path) == []
+    assert values_of(tmp_path, "date_conflict") == []
 
 
 TALKS_REPORTS = {
@@ -239,7 +235,7 @@ TALKS_REPORTS = {
 def test_talks_over_two_days_do_not_contradict_a_report_of_the_second(tmp_path):
     # t1 dates the talks 3 and 4 March, t2 dates them 4 March: t1 says that day too
     write_articles(tmp_path, TALKS_REPORTS)
-    assert date_values(tmp_path) == []
+    assert values_of(tmp_path, "date_conflict") == []
 
 
 def test_seeds_show_the_umerov_case():
