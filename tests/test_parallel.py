@@ -288,3 +288,34 @@ def test_a_failed_task_ends_the_pool_even_when_a_worker_is_stuck_in_native_code(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "raised: task 0 failed"
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or (os.cpu_count() or 1) < 2, reason="forked workers on two cores"
+)
+def test_a_run_hands_its_workers_no_polars_object(monkeypatch, tmp_path):
+    # polars is not fork-safe: a Series unpickled or freed in a forked worker may wait for ever
+    # on a thread pool or allocator lock the worker did not inherit in a usable state
+    from multiprocessing.reduction import ForkingPickler
+    from pathlib import Path
+
+    from dedupe import cluster, facts, neardup
+    from dedupe.pipeline import run
+    from dedupe.settings import Settings
+
+    sent: list[bool] = []
+    dumps = ForkingPickler.dumps.__func__  # type: ignore[attr-defined]
+
+    def recorded(cls, obj, protocol=None):  # type: ignore[no-untyped-def]
+        data = dumps(cls, obj, protocol)
+        sent.append(b"polars" in bytes(data))
+        return data
+
+    monkeypatch.setattr(ForkingPickler, "dumps", classmethod(recorded))
+    monkeypatch.setattr(neardup, "PARALLEL_MIN_TEXTS", 2)
+    monkeypatch.setattr(facts, "PARALLEL_MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(cluster, "PARALLEL_MIN_PASSAGES", 2)
+    dev = Path(__file__).resolve().parent.parent / "bench" / "corpora" / "dev"
+    report = run(dev, Settings(cache_dir=str(tmp_path)))
+    assert report.events and len(sent) > 10  # the stages did send their work to workers
+    assert not any(sent)
