@@ -1078,12 +1078,12 @@ def _date_pairs(
             for eid in ctx.passage_event.get((item.document, start), ()):
                 by_action[(eid, key)].append(item)
     for (eid, _), items in by_action.items():
-        days_of: dict[str, set[date | None]] = defaultdict(set)
+        calendar_days: dict[str, set[date | None]] = defaultdict(set)  # of each report
         for item in items:
-            days_of[item.document].add(item.fact.earliest)
+            calendar_days[item.document].add(item.fact.earliest)
         witnesses: dict[date | None, list[Located[DateMention]]] = defaultdict(list)
         for item in items:
-            if len(days_of[item.document]) > 1:
+            if len(calendar_days[item.document]) > 1:
                 continue
             day = witnesses[item.fact.earliest]
             if len(day) < DAY_WITNESSES and all(w.document != item.document for w in day):
