@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "bench" / "corpora"
@@ -52,3 +53,28 @@ def chosen_sets(
         if candidate.is_file():
             return [(folder, candidate)]
     parser.error(f"no labels found for --corpus {args.corpus} (looked for {name}); give --labels")
+
+
+def labeled_passages(
+    labels: dict, documents: Any
+) -> tuple[dict[str, tuple[str, int, int, set[str]]], set[str], int]:
+    """Return the labeled passages found in ``documents`` (a corpus's documents frame: path,
+    id, text), keyed ``document@start``: (document, start, end, gold events); the gold events
+    two or more documents report (only those can be found: a single-document one is not an
+    event in this sense); and how many labels were not found (no such file, quote not in it)."""
+    id_of = dict(zip(documents["path"], documents["id"], strict=True))
+    text_of = dict(zip(documents["id"], documents["text"], strict=True))
+    spans: dict[str, tuple[str, int, int, set[str]]] = {}
+    documents_of: dict[str, set[str]] = {}
+    missing = 0
+    for entry in labels["passages"]:
+        doc = id_of.get(entry["path"])
+        start = text_of[doc].find(entry["quote"]) if doc is not None else -1
+        if start < 0:
+            missing += 1
+            continue
+        spans[f"{doc}@{start}"] = (doc, start, start + len(entry["quote"]), set(entry["events"]))
+        for event in entry["events"]:
+            documents_of.setdefault(event, set()).add(doc)
+    shared = {e for e, ds in documents_of.items() if len(ds) >= 2}
+    return spans, shared, missing

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _corpora import add_arguments, chosen_sets  # noqa: E402
+from _corpora import add_arguments, chosen_sets, labeled_passages  # noqa: E402
 
 from dedupe.pipeline import run  # noqa: E402
 from dedupe.settings import Settings, load_settings  # noqa: E402
@@ -102,25 +102,13 @@ def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
     report = run(folder, settings)
     docs = report.corpus.documents
     id_of = dict(zip(docs["path"], docs["id"], strict=True))
-    text_of = dict(zip(docs["id"], docs["text"], strict=True))
-
+    labeled, shared, missing = labeled_passages(labels, docs)
+    spans = {key: (doc, s, e) for key, (doc, s, e, _) in labeled.items()}
+    # only events reported by two or more documents can be found (see labeled_passages)
+    gold_passage = {key: events & shared for key, (_, _, _, events) in labeled.items()}
     gold_doc: dict[str, set[str]] = {}
-    gold_passage: dict[str, set[str]] = {}
-    spans: dict[str, tuple[str, int, int]] = {}
-    missing = 0
-    for entry in labels["passages"]:
-        doc = id_of.get(entry["path"])
-        if doc is None:
-            missing += 1
-            continue
-        start = text_of[doc].find(entry["quote"])
-        if start < 0:
-            missing += 1
-            continue
-        key = f"{doc}@{start}"
-        spans[key] = (doc, start, start + len(entry["quote"]))
-        gold_passage[key] = set(entry["events"])
-        gold_doc.setdefault(doc, set()).update(entry["events"])
+    for doc, _, _, events in labeled.values():
+        gold_doc.setdefault(doc, set()).update(events & shared)
 
     pred_doc: dict[str, set[str]] = {}
     pred_passage: dict[str, set[str]] = {}
@@ -131,16 +119,6 @@ def evaluate(folder: Path, labels_path: Path, settings: Settings) -> dict:
             for key, (doc, s, e) in spans.items():
                 if doc == ref.document and s < ref.end and ref.start < e:
                     pred_passage.setdefault(key, set()).add(event.id)
-
-    # only events reported by two or more documents can be found; single-document gold
-    # events are kept out of the gold standard, as they are not events in this sense
-    event_docs: dict[str, set[str]] = {}
-    for d, events in gold_doc.items():
-        for ev in events:
-            event_docs.setdefault(ev, set()).add(d)
-    shared = {ev for ev, ds in event_docs.items() if len(ds) >= 2}
-    gold_doc = {d: evs & shared for d, evs in gold_doc.items()}
-    gold_passage = {k: evs & shared for k, evs in gold_passage.items()}
 
     gold_copies = [
         {id_of[p] for p in group["paths"] if p in id_of} for group in labels.get("duplicates", [])

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _corpora import add_arguments, chosen_sets  # noqa: E402
+from _corpora import add_arguments, chosen_sets, labeled_passages  # noqa: E402
 
 from dedupe.cluster import PassageUnits, pair_signals, passage_texts, passage_units  # noqa: E402
 from dedupe.ingest import ingest  # noqa: E402
@@ -55,20 +55,10 @@ def auc(positive: np.ndarray, negative: np.ndarray) -> float | None:
 def gold_of_units(corpus: Corpus, units: PassageUnits, labels: dict) -> list[set[str]]:
     """Return each unit's gold events (those two or more documents report), from the labeled
     quotes its span overlaps."""
-    docs = corpus.documents
-    id_of = dict(zip(docs["path"], docs["id"], strict=True))
-    text_of = dict(zip(docs["id"], docs["text"], strict=True))
+    labeled, shared, _ = labeled_passages(labels, corpus.documents)
     spans: dict[str, list[tuple[int, int, set[str]]]] = {}
-    documents_of: dict[str, set[str]] = {}
-    for entry in labels["passages"]:
-        doc = id_of.get(entry["path"])
-        start = text_of[doc].find(entry["quote"]) if doc else -1
-        if start < 0:
-            continue
-        spans.setdefault(doc, []).append((start, start + len(entry["quote"]), set(entry["events"])))
-        for event in entry["events"]:
-            documents_of.setdefault(event, set()).add(doc)
-    shared = {e for e, ds in documents_of.items() if len(ds) >= 2}
+    for doc, start, end, events in labeled.values():
+        spans.setdefault(doc, []).append((start, end, events))
     frame = units.frame
     out = []
     for doc, start, end in zip(frame["document"], frame["start"], frame["end"], strict=True):
