@@ -382,6 +382,8 @@ def test_lives_claimed_count_the_killed() -> None:
         ("The blast injured at least 40 people", 40, ("injured",)),
         ("some 120 people had been injured", 120, ("injured",)),
         ("12 people were evacuated", 12, ()),  # what befell them is not a casualty
+        ("34 people were", 34, ()),  # the text ends after the auxiliary
+        ("34 people were were were were killed", 34, ()),  # past the auxiliaries read over
     ],
 )
 def test_english_casualties_past_auxiliaries_and_from_the_verb_before(
